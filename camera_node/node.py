@@ -1,0 +1,81 @@
+"""The camera node process: capture thread, pipeline thread, and the async publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from camera_node.capture import CaptureThread, open_source
+from camera_node.consent_sync import ConsentWatcher
+from camera_node.faults import CameraFaultMonitor
+from camera_node.health import HealthServer, create_health_app, node_status
+from camera_node.heartbeat import HeartbeatSender
+from camera_node.motion import MotionConfig, MotionDetector
+from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.pipeline import FramePipeline, FrameProcessor
+from camera_node.publisher import open_publisher
+from nattvakt.events import Event
+from nattvakt.settings import Settings
+from privacy.filters import PrivacyFilter
+
+log = logging.getLogger(__name__)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[Event], None], event: Event) -> None:
+    loop.call_soon_threadsafe(callback, event)
+
+
+async def run_node(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM, then stop every thread and task it owns."""
+    cfg = settings.node
+    source = open_source(cfg.source, width=cfg.width, height=cfg.height, fps=cfg.fps, loop=cfg.loop)
+    capture = CaptureThread(source)
+    publisher = open_publisher(settings)
+    heartbeat = HeartbeatSender.for_node(settings, publisher)
+    consent = ConsentWatcher.for_node(settings, publisher.submit)
+    loop = asyncio.get_running_loop()
+    identity = RoomIdentity(cfg.node_id, cfg.room, cfg.recipient)
+    motion = MotionDetector(
+        MotionConfig(threshold=cfg.motion_threshold, background=cfg.motion_background, ignore=cfg.motion_ignore)
+    )
+    processor = FrameProcessor(
+        PrivacyFilter(),
+        motion,
+        MotionEventRule(identity, cfg.motion_quiet_s),
+        CameraFaultMonitor(identity, cfg.camera_fault_after_s),
+        identity,
+    )
+    pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, publisher.submit, event))
+    health = (
+        HealthServer(
+            create_health_app(lambda: node_status(cfg.node_id, capture, pipeline)), cfg.health_host, cfg.health_port
+        )
+        if cfg.health_port
+        else None
+    )
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    publisher.start()
+    heartbeat.start()
+    consent.start()
+    capture.start()
+    pipeline.start()
+    if health is not None:
+        health.start()
+    log.info("%s: watching room %s from %s", cfg.node_id, cfg.room, source.description)
+    try:
+        await stop.wait()
+    finally:
+        log.info("%s: stopping", cfg.node_id)
+        capture.stop()
+        pipeline.stop()
+        if health is not None:
+            await health.stop()
+        log.info("%s: status at stop: %s", cfg.node_id, node_status(cfg.node_id, capture, pipeline))
+        await heartbeat.stop()
+        await consent.stop()
+        await publisher.stop()

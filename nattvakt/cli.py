@@ -1,0 +1,162 @@
+"""The `nattvakt` command: demo, node, central, users, audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from typing import NoReturn
+
+from nattvakt.settings import Settings, SettingsError, load_settings
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line (and still exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(prog="nattvakt", description="Nattvakt digital night supervision")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{demo,node,central,users,audit,consent,bench}", parser_class=_Parser
+    )
+    sub.add_parser("demo", help="start Redis (embedded if none configured), central and a sample camera node")
+    sub.add_parser("node", help="run one camera node")
+    sub.add_parser("central", help="run the night-patrol console")
+    users = sub.add_parser("users", help="manage staff logins")
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="{add}", parser_class=_Parser)
+    add = users_sub.add_parser("add", help="create a login, or reset its password and role")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["night_staff", "nurse_admin", "ops"], default="night_staff")
+    add.add_argument("--display-name", default="")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    audit = sub.add_parser("audit", help="check or prune the hash-chained audit trail")
+    audit_sub = audit.add_subparsers(
+        dest="audit_command", required=True, metavar="{verify,prune}", parser_class=_Parser
+    )
+    audit_sub.add_parser("verify", help="check every record; exit 1 naming the first bad one if any was tampered with")
+    audit_sub.add_parser("prune", help="remove records older than NATTVAKT_CENTRAL__AUDIT_RETENTION_YEARS")
+    consent = sub.add_parser("consent", help="consent-copy keys")
+    consent_sub = consent.add_subparsers(dest="consent_command", required=True, metavar="{node-key}",
+                                         parser_class=_Parser)
+    node_key = consent_sub.add_parser("node-key", help="print the key a node needs (NATTVAKT_NODE__CONSENT_KEY)")
+    node_key.add_argument("node_id")
+    from benchmarks import BENCHMARKS
+
+    bench = sub.add_parser("bench", help="run a benchmark; exits 1 when benchmarks/budgets.toml is broken")
+    bench.add_argument("benchmark", choices=sorted(BENCHMARKS))
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="passed on to the benchmark (try --help)")
+    return parser
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _run_central(settings: Settings) -> int:
+    import uvicorn
+
+    from central.app import create_app
+    from nattvakt.netcheck import ensure_port_free
+
+    ensure_port_free(settings.central.host, settings.central.port, "NATTVAKT_CENTRAL__PORT")
+    uvicorn.run(
+        create_app(settings), host=settings.central.host, port=settings.central.port, log_level="warning",
+        timeout_graceful_shutdown=3,
+    )
+    return 0
+
+
+def _run_node(settings: Settings) -> int:
+    from camera_node.capture import CaptureError, check_source_spec
+    from camera_node.node import run_node
+
+    try:
+        check_source_spec(settings.node.source)
+    except CaptureError as exc:
+        print(f"nattvakt node: {exc} (NATTVAKT_NODE__SOURCE)", file=sys.stderr)
+        return EXIT_USAGE
+    from camera_node.spool import SpoolError
+
+    try:
+        asyncio.run(run_node(settings))
+    except SpoolError as exc:
+        print(f"nattvakt node: {exc} (NATTVAKT_DATA_DIR, NATTVAKT_NODE__NODE_ID)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _users_add(settings: Settings, args: argparse.Namespace) -> int:
+    from central.staff import upsert_staff
+    from central.store import open_store
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    engine, sessionmaker = open_store(settings.database_url)
+    try:
+        with sessionmaker() as db:
+            upsert_staff(db, args.username, password, args.role, args.display_name)
+    except ValueError as exc:
+        print(f"nattvakt users add: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    print(f"login {args.username!r} ({args.role}) saved")
+    return 0
+
+
+def _run_bench(name: str, options: list[str]) -> int:
+    import importlib
+
+    from benchmarks import BENCHMARKS
+
+    module = importlib.import_module(BENCHMARKS[name])
+    result: int = module.main(options)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"nattvakt: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _configure_logging(settings)
+
+    from nattvakt.netcheck import PortTakenError
+
+    try:
+        if args.command == "demo":
+            from nattvakt.demo import run_demo
+
+            return run_demo(settings)
+        if args.command == "central":
+            return _run_central(settings)
+        if args.command == "node":
+            return _run_node(settings)
+        if args.command == "bench":
+            return _run_bench(args.benchmark, args.options)
+        if args.command == "consent":
+            from nattvakt.consent_transport import print_node_key
+
+            return print_node_key(settings, args.node_id)
+        if args.command == "audit":
+            from central.audit_cli import run_audit_command
+
+            return run_audit_command(settings, args.audit_command)
+        return _users_add(settings, args)
+    except PortTakenError as exc:
+        print(f"nattvakt {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

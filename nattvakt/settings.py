@@ -1,0 +1,157 @@
+"""All configuration, read once from `NATTVAKT_*` environment variables.
+
+Sections are nested models so each part receives only its own section; a nested
+field is set with a double underscore, e.g. `NATTVAKT_CENTRAL__PORT=8001`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "NATTVAKT_"
+NESTED_DELIMITER = "__"
+
+
+class CentralSettings(BaseModel):
+    """The console service."""
+
+    host: str = "127.0.0.1"
+    """Interface the console listens on."""
+    port: int = Field(8000, ge=1, le=65535)
+    """TCP port of the console."""
+    instance: str = Field("central-1", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Consumer name of this instance in the Redis consumer group."""
+    session_hours: float = Field(12.0, gt=0, le=24 * 7)
+    """How long a staff login lasts: one night shift by default."""
+    feed_history: int = Field(500, ge=10, le=100_000)
+    """How many recent events the console keeps in memory for newly opened pages."""
+    claim_idle_s: float = Field(30.0, ge=1, le=3600)
+    """A central instance silent this long is taken for dead: a live one claims its pending events."""
+    node_offline_after_s: float = Field(20.0, ge=1, le=3600)
+    """A node without a heartbeat this long raises `node_offline` (HIGH): a failed camera needs a visit."""
+    audit_retention_years: float = Field(10.0, gt=0, le=100)
+    """Years audit records (look-ins, consent changes, logins) are kept before `nattvakt audit prune` removes them."""
+    pause_ends_hour: int = Field(8, ge=0, le=23)
+    """Local hour (the recipient's time zone) at which a 'pause for tonight' ends."""
+
+
+class NodeSettings(BaseModel):
+    """One camera node (one room)."""
+
+    node_id: str = Field("node-1", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Stable name of this node; it prefixes its log lines and events."""
+    room: str = Field("rum-1", min_length=1, max_length=64)
+    """Room the camera looks at."""
+    recipient: str = Field("", max_length=128)
+    """Care recipient living in the room (empty when unassigned)."""
+    source: str = "synthetic"
+    """Camera source: `synthetic`, a file path, a V4L2 index such as `0`, or an rtsp:// or http(s):// URL."""
+    loop: bool = True
+    """Loop a file source (for demos and tests)."""
+    fps: float = Field(10.0, gt=0, le=60)
+    """Frames per second the pipeline aims to process."""
+    width: int = Field(640, ge=64, le=4096)
+    """Width of the synthetic scene."""
+    height: int = Field(480, ge=48, le=4096)
+    """Height of the synthetic scene."""
+    motion_threshold: float = Field(0.004, gt=0, lt=1)
+    """Fraction of changed pixels that counts as motion."""
+    motion_quiet_s: float = Field(3.0, ge=0, le=600)
+    """Seconds without motion before a motion event ends and a new one can open."""
+    motion_ignore: tuple[tuple[tuple[float, float], ...], ...] = ()
+    """Areas motion ignores (a TV, a curtain): JSON polygons of [x, y] as fractions 0-1 of the view."""
+    motion_background: Literal["running_average", "mog2"] = "running_average"
+    """Motion background model; the running average is as good as MOG2 on our clips at a fraction of the cost."""
+    camera_fault_after_s: float = Field(10.0, ge=0.5, le=3600)
+    """Seconds a picture must stay lost, frozen, black or covered before `camera_fault` is raised."""
+    health_port: int = Field(0, ge=0, le=65535)
+    """Port of the node's health endpoint (`GET /healthz`: stage timings p50/p99, capture counters); 0 = off."""
+    health_host: str = "127.0.0.1"
+    """Interface the node's health endpoint listens on."""
+    heartbeat_s: float = Field(5.0, gt=0, le=300)
+    """How often the node tells central it is alive; keep it well under `central.node_offline_after_s`."""
+    spool_max_events: int = Field(10_000, ge=10, le=10_000_000)
+    """Events the node keeps on disk while Redis is away; beyond it the least urgent, oldest go (never HIGH)."""
+    consent_key: SecretStr | None = None
+    """This node's own consent-copy key (hex, from `nattvakt consent node-key`); unset: derived from the master key."""
+    detector_enabled: bool = True
+    """Run person detection on private frames; off leaves the node on motion-only rules."""
+    detector_model: Path | None = None
+    """Person detector ONNX file; unset: the committed `models/nanodet-g.int8.onnx` (fp32: `nanodet-g.onnx`)."""
+    detector_model_sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$")
+    """SHA-256 the model file must have; unset: the sum recorded for the committed file of that name."""
+    detector_threads: int = Field(2, ge=1, le=16)
+    """ONNX Runtime intra-op threads for detection (the edge box has 2 cores)."""
+    detector_score_threshold: float = Field(0.5, gt=0, lt=1)
+    """Person score a detection needs; 0.6 rejects the cat NanoDet once scored 0.59, but loses more seated people."""
+    detector_max_rate: float = Field(5.0, gt=0, le=60)
+    """Most detector runs per second; it runs only on motion or when a tracked person needs re-checking."""
+
+
+    @field_validator("motion_ignore")
+    @classmethod
+    def _polygons_inside_view(
+        cls, value: tuple[tuple[tuple[float, float], ...], ...]
+    ) -> tuple[tuple[tuple[float, float], ...], ...]:
+        for polygon in value:
+            if len(polygon) < 3:
+                raise ValueError(f"an ignore polygon needs at least 3 corners, got {polygon!r}")
+            if any(not (0.0 <= c <= 1.0) for point in polygon for c in point):
+                raise ValueError(f"ignore polygon corners are fractions 0-1 of the view, got {polygon!r}")
+        return value
+
+
+class Settings(BaseSettings):
+    """Root settings; `load_settings` is the only place that reads the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="ignore",
+        frozen=True,
+    )
+
+    redis_url: str | None = None
+    """Redis for the event bus; when unset, `nattvakt demo` starts an embedded one."""
+    database_url: str = "sqlite:///./var/nattvakt.db"
+    """Relational store (SQLite by default, PostgreSQL with postgresql+psycopg://)."""
+    data_dir: Path = Path("./var")
+    """Where local state (SQLite file, embedded Redis, spool) lives."""
+    events_stream: str = Field("nattvakt:events", min_length=1)
+    """Redis Stream that carries events from nodes to central."""
+    events_retention: int = Field(100_000, ge=1_000, le=100_000_000)
+    """Entries the event stream keeps (approximate XADD MAXLEN): older ones are trimmed even if still pending."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Log level of every process."""
+    demo_password: SecretStr | None = None
+    """Password for the demo login; a random one is made when unset."""
+    consent_key: SecretStr | None = Field(None, min_length=16)
+    """Central's master key for signing nodes' consent copies; unset: a random one kept in `data_dir`."""
+    central: CentralSettings = CentralSettings()
+    node: NodeSettings = NodeSettings()
+
+    def redis_url_or_default(self) -> str:
+        """The configured Redis URL, or the conventional local one."""
+        return self.redis_url or "redis://127.0.0.1:6379/0"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that is not allowed; the message names the variable."""
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + NESTED_DELIMITER.join(str(part) for part in loc).upper()
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = _env_name(tuple(first["loc"]))
+        raise SettingsError(f"bad setting {name}={first.get('input')!r}: {first['msg']}") from exc

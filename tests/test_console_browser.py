@@ -1,0 +1,115 @@
+"""The console in headless Chromium (Debian's, driven by Playwright): log in and see events arrive live."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+
+from nattvakt.events import Event, Severity
+from nattvakt.settings import Settings
+from tests.conftest import STAFF_PASSWORD
+from tests.processes import nattvakt_env, running
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+]
+
+
+@pytest.fixture
+def console(settings: Settings, staff_login: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    env = nattvakt_env(
+        redis_url=settings.redis_url_or_default(), database_url=settings.database_url, data_dir=str(tmp_path),
+        events_stream=settings.events_stream, central__port=str(settings.central.port),
+    )
+    base = f"http://127.0.0.1:{settings.central.port}"
+    with running(["central"], env, tmp_path / "central.log", health_url=f"{base}/healthz"):
+        yield base
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[BrowserContext]:
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1024, "height": 768},
+        )
+        yield context
+        context.close()
+
+
+def _publish(settings: Settings, event: Event) -> None:
+    client = redis.Redis.from_url(settings.redis_url_or_default())
+    fields: dict[Any, Any] = event.to_stream_fields()
+    client.xadd(settings.events_stream, fields)
+    client.close()
+
+
+def _log_in(page: Page, base: str) -> None:
+    page.goto(base)
+    page.get_by_label("Användarnamn").fill("anna")
+    page.get_by_label("Lösenord").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Händelser")).to_be_visible()
+    expect(page.locator("#connection")).to_have_text("Ansluten")
+    expect(page.locator("#login")).to_be_hidden()
+
+
+def test_event_appears_live_within_a_second(console: str, browser: BrowserContext, settings: Settings) -> None:
+    page = browser.new_page()
+    page.goto(console)
+    page.get_by_label("Användarnamn").fill("anna")
+    page.get_by_label("Lösenord").fill("fel-lösenord")
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("alert")).to_have_text("Fel användarnamn eller lösenord.")
+    _log_in(page, console)
+    expect(page.get_by_text("Inga händelser ännu.")).to_be_visible()
+
+    event = Event(node="n1", room="B12", kind="on_floor", severity=Severity.HIGH)
+    sent = time.monotonic()
+    _publish(settings, event)
+    card = page.locator(f'li[data-event-id="{event.id}"]')
+    expect(card).to_contain_text("Ligger på golvet", timeout=5000)
+    delay = time.monotonic() - sent
+    assert delay < 1.0, f"event took {delay:.3f} s to appear"
+    expect(card).to_contain_text("Rum B12")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "feed-sv.png"))
+
+    card.get_by_role("button", name="Kvittera").click()
+    expect(card).to_contain_text("Kvitterad av anna")
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    expect(page.locator("#connection")).to_have_text("Connected")
+    expect(card).to_contain_text("On the floor")
+    expect(card).to_contain_text("Acknowledged by anna")
+    page.screenshot(path=str(SCREENSHOTS / "feed-en.png"))
+
+
+def test_feed_survives_a_reload_without_showing_duplicates(
+    console: str, browser: BrowserContext, settings: Settings
+) -> None:
+    page = browser.new_page()
+    _log_in(page, console)
+    event = Event(node="n1", room="B7", kind="bed_exit", severity=Severity.MEDIUM)
+    _publish(settings, event)
+    _publish(settings, event)
+    expect(page.locator("#feed li")).to_have_count(1)
+    page.reload()
+    expect(page.locator("#feed li")).to_have_count(1)
+    expect(page.locator(f'li[data-event-id="{event.id}"]')).to_contain_text("Lämnade sängen")
