@@ -1,0 +1,128 @@
+"""The per-frame pipeline thread: raw frame → private frame → motion → events (→ optional detection).
+
+Every stage is timed with `time.perf_counter` (monotonic; the wait for a frame is not a
+stage) into `StageTimings`, which the node's health endpoint reports as p50/p99.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from camera_node.capture import CaptureThread
+from camera_node.faults import CameraFaultMonitor
+from camera_node.motion import MotionDetector, MotionResult
+from camera_node.motion_events import MotionEventRule, RoomIdentity, light_change_events
+from camera_node.timing import StageTimings
+from nattvakt.events import Event
+from privacy.filters import PrivacyFilter
+from privacy.frames import PrivateFrame
+
+log = logging.getLogger(__name__)
+
+_NO_FRAME = MotionResult(0.0, False)
+
+DetectStage = Callable[[PrivateFrame, MotionResult, float], Iterable[Event]]
+"""An extra stage after motion (person detection): private frame, its motion, monotonic time → events."""
+
+
+class FrameProcessor:
+    """One turn of the pipeline, without threads: the benchmark and tests drive it directly."""
+
+    def __init__(
+        self,
+        privacy: PrivacyFilter,
+        motion: MotionDetector,
+        rule: MotionEventRule,
+        faults: CameraFaultMonitor,
+        identity: RoomIdentity,
+        *,
+        timings: StageTimings | None = None,
+        detect: DetectStage | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.privacy = privacy
+        self.motion = motion
+        self.rule = rule
+        self.faults = faults
+        self.identity = identity
+        self.timings = timings or StageTimings()
+        self.detect = detect
+        self.clock = clock
+        """Stage clock: monotonic wall time; the benchmark may pass `time.thread_time` on a loaded machine."""
+        self.last_motion = _NO_FRAME
+
+    def no_frame(self, now: float) -> list[Event]:
+        """A turn in which capture had nothing: events may still end, and a lost camera is a fault."""
+        events = [self.rule.update(_NO_FRAME, now), self.faults.update(None, 0, now)]
+        return [event for event in events if event is not None]
+
+    def process(self, private: PrivateFrame, now: float, privacy_ms: float) -> list[Event]:
+        """Everything after the privacy filter; returns events to publish."""
+        timings = self.timings
+        start = self.clock()
+        result = self.motion.update(private)
+        after_motion = self.clock()
+        events: list[Event | None] = [self.faults.update(self.motion.last_grey, private.source_crc, now)]
+        if result.light_change:
+            events += light_change_events(self.identity, result.details)
+        # A broken picture is reported as a fault; it must not also look like motion.
+        events.append(self.rule.update(_NO_FRAME if self.faults.active else result, now))
+        self.last_motion = result
+        after_events = self.clock()
+        timings.record("privacy", privacy_ms)
+        timings.record("motion", (after_motion - start) * 1000)
+        timings.record("events", (after_events - after_motion) * 1000)
+        if self.detect is not None:
+            events += self.detect(private, result, now)
+            timings.record("detect", (self.clock() - after_events) * 1000)
+        timings.record("total", privacy_ms + (self.clock() - start) * 1000)
+        timings.count("frames")
+        return [event for event in events if event is not None]
+
+
+class FramePipeline:
+    """Runs in its own thread because every stage is CPU work; hands events to `emit`."""
+
+    def __init__(self, capture: CaptureThread, processor: FrameProcessor, emit: Callable[[Event], None]) -> None:
+        self._capture = capture
+        self.processor = processor
+        self._emit = emit
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="frame pipeline", daemon=True)
+        self.processed = 0
+
+    @property
+    def timings(self) -> StageTimings:
+        return self.processor.timings
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            raw = self._capture.latest(timeout=0.5)
+            now = time.monotonic()
+            if raw is None:
+                events = self.processor.no_frame(now)
+            else:
+                start = self.processor.clock()
+                try:
+                    private = self.processor.privacy.make_private(raw, motion_hint=self.processor.last_motion.moving)
+                except Exception:  # boundary: one bad frame must not stop the night's watch
+                    log.exception("%s: privacy filter failed on frame %d; skipped", self.processor.identity.node,
+                                  raw.index)
+                    self.processor.timings.count("filter_errors")
+                    continue
+                finally:
+                    del raw  # nothing past this line may hold raw pixels
+                events = self.processor.process(private, now, (self.processor.clock() - start) * 1000)
+                self.processed += 1
+            for event in events:
+                self._emit(event)
