@@ -1,0 +1,179 @@
+"""Person-detection benchmark: latency against `budgets.toml`, and what the privacy filter costs detection.
+
+Latency: `detect()` (preprocessing, model, decoding, NMS) on private 768x576 vtest frames, for the fp32 and
+int8 NanoDet-g at 1 and 2 threads; the budget ([detection.latency]) applies to the model the node runs by
+default at 2 threads. Exits 1 when it is broken.
+
+Quality: no person ground truth for vtest.avi ships in any package we can install, so this measures agreement:
+the reference is fp32 NanoDet on the *raw* frame (score ≥ 0.6 = a person; ≥ 0.3 = plausibly one). For each model
+on raw and on private frames (the real `PrivacyFilter`, fed every frame in order so its held face boxes are right)
+at the node's threshold 0.5: recall = share of reference people found (IoU ≥ 0.5); precision = share of
+detections that match a plausible reference box. On vtest.avi and, when present, the GMDCSA24 bedroom clips.
+
+    python -m benchmarks.detection [--quick]      or      nattvakt bench detection [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.budgets import BudgetError, load_budgets
+from benchmarks.footage import VTEST, gmdcsa24_dir, read_frames
+from camera_node.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
+from camera_node.detector.nanodet import MODELS_DIR
+from camera_node.timing import summarise
+from privacy import PrivacyFilter, PrivateFrame, RawFrame
+
+MODELS = ("nanodet-g.onnx", "nanodet-g.int8.onnx")
+THRESHOLD = 0.5
+REFERENCE_SURE = 0.6
+REFERENCE_PLAUSIBLE = 0.3
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class Agreement:
+    reference: int = 0
+    found: int = 0
+    detections: int = 0
+    agreeing: int = 0
+
+    def add(self, sure: list[Box], plausible: list[Box], got: list[Box]) -> None:
+        self.reference += len(sure)
+        self.found += _matches(sure, got)
+        self.detections += len(got)
+        self.agreeing += _matches(got, plausible)
+
+    def line(self) -> str:
+        recall = self.found / self.reference if self.reference else float("nan")
+        precision = self.agreeing / self.detections if self.detections else float("nan")
+        return f"recall {recall:.3f} ({self.found}/{self.reference})  precision {precision:.3f}"
+
+
+def _iou(a: Box, b: Box) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _matches(targets: list[Box], candidates: list[Box]) -> int:
+    """Greedy one-to-one matches at IoU ≥ 0.5: how many targets have a candidate."""
+    free = list(candidates)
+    count = 0
+    for target in targets:
+        best = max(free, key=lambda c: _iou(target, c), default=None)
+        if best is not None and _iou(target, best) >= 0.5:
+            free.remove(best)
+            count += 1
+    return count
+
+
+def _boxes(result: DetectionResult, threshold: float) -> list[Box]:
+    return [(d.x1, d.y1, d.x2, d.y2) for d in result.detections if d.score >= threshold]
+
+
+def measure_latency(frames: list[PrivateFrame], repeats: int) -> dict[tuple[str, int], tuple[float, float]]:
+    """p50/p99 ms of `detect` per (model, threads)."""
+    out = {}
+    for name in MODELS:
+        for threads in (1, 2):
+            detector = NanoDetDetector(MODELS_DIR / name, threads=threads, score_threshold=THRESHOLD)
+            for frame in frames[:5]:
+                detector.detect(frame)
+            times = [detector.detect(frame).inference_ms for _ in range(repeats) for frame in frames]
+            summary = summarise(np.asarray(times))
+            out[(name, threads)] = (summary.p50_ms, summary.p99_ms)
+            print(f"  {name:22s} {threads} thread(s): p50 {summary.p50_ms:6.1f} ms  p99 {summary.p99_ms:6.1f} ms")
+    return out
+
+
+def measure_agreement(video: Path, every: int, limit: int | None, tally: dict[str, Agreement]) -> None:
+    """Feed every frame to one PrivacyFilter (as a node would); detect on every `every`-th."""
+    detectors = {name: NanoDetDetector(MODELS_DIR / name, threads=2, score_threshold=REFERENCE_PLAUSIBLE)
+                 for name in MODELS}
+    privacy = PrivacyFilter()
+    for index, pixels in enumerate(read_frames(video, limit=limit)):
+        private = privacy.make_private(RawFrame(pixels, index=index, captured_at=index / 10))
+        if index % every:
+            continue
+        # Raw pixels go to the model only here, to measure what the privacy filter costs; the node never does this.
+        raw_results = {name: detector._detect_pixels(pixels, index, 0.0) for name, detector in detectors.items()}
+        plausible = _boxes(raw_results["nanodet-g.onnx"], REFERENCE_PLAUSIBLE)
+        sure = _boxes(raw_results["nanodet-g.onnx"], REFERENCE_SURE)
+        for name, detector in detectors.items():
+            tally[f"{name} raw"].add(sure, plausible, _boxes(raw_results[name], THRESHOLD))
+            tally[f"{name} private"].add(sure, plausible, _boxes(detector.detect(private), THRESHOLD))
+
+
+def _new_tally() -> dict[str, Agreement]:
+    return {f"{name} {kind}": Agreement() for name in MODELS for kind in ("raw", "private")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nattvakt bench detection", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer frames: a smoke run, not a measurement")
+    parser.add_argument("--latency-only", action="store_true", help="skip the agreement measurement")
+    args = parser.parse_args(argv)
+    try:
+        budget = load_budgets("detection", ("latency",))["latency"]
+    except BudgetError as exc:
+        print(f"bench detection: {exc}", file=sys.stderr)
+        return 2
+    if not VTEST.exists():
+        print(f"bench detection: {VTEST} is missing (apt-get install opencv-doc)", file=sys.stderr)
+        return 2
+    load = os.getloadavg()[0]
+    print(f"load average {load:.2f} on {os.cpu_count()} cores" + ("  (busy machine: latency will read high)"
+                                                                     if load > 0.5 else ""))
+
+    privacy = PrivacyFilter()
+    sample = [privacy.make_private(RawFrame(p, index=i, captured_at=i / 10))
+              for i, p in enumerate(read_frames(VTEST, limit=40 if args.quick else 120))][::2 if args.quick else 3]
+    print(f"latency of detect() on {len(sample)} private vtest frames (768x576):")
+    latency = measure_latency(sample, repeats=1 if args.quick else 3)
+
+    if not args.latency_only:
+        _report_agreement(quick=args.quick)
+    return _check_budget(latency, budget)
+
+
+def _report_agreement(*, quick: bool) -> None:
+    print(f"agreement with fp32 on raw frames (people: score ≥ {REFERENCE_SURE}; plausible: ≥ {REFERENCE_PLAUSIBLE}),"
+          f" at threshold {THRESHOLD}:")
+    vtest = _new_tally()
+    measure_agreement(VTEST, every=4, limit=200 if quick else None, tally=vtest)
+    for key, agreement in vtest.items():
+        print(f"  vtest    {key:30s} {agreement.line()}")
+    clips_dir = gmdcsa24_dir()
+    if clips_dir is None:
+        print("  bedroom  skipped: GMDCSA24 clips not found (../shared/data/gmdcsa24 or NATTVAKT_FOOTAGE_DIR)")
+    else:
+        bedroom = _new_tally()
+        clips = sorted(clips_dir.glob("*.mp4"))[: 4 if quick else None]
+        for clip in clips:
+            measure_agreement(clip, every=5, limit=None, tally=bedroom)
+        for key, agreement in bedroom.items():
+            print(f"  bedroom  {key:30s} {agreement.line()}  ({len(clips)} clips)")
+
+
+def _check_budget(latency: dict[tuple[str, int], tuple[float, float]], budget: dict[str, float]) -> int:
+    p50, p99 = latency[(DEFAULT_MODEL.name, 2)]
+    broken = [f"{stat} {value:.1f} ms > {budget[stat]:.1f} ms"
+              for stat, value in (("p50_ms", p50), ("p99_ms", p99)) if stat in budget and value > budget[stat]]
+    if broken:
+        print(f"OVER BUDGET: {DEFAULT_MODEL.name} at 2 threads: {'; '.join(broken)}", file=sys.stderr)
+        return 1
+    print(f"within budget: {DEFAULT_MODEL.name} at 2 threads p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
