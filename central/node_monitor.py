@@ -1,0 +1,134 @@
+"""Raises `node_offline` (HIGH) when a node's heartbeats stop, and ends it when they come back.
+
+The alarm is an ordinary event on the event stream, so it reaches the console, waits for staff
+and survives restarts like any other. Several central instances may watch at once without
+raising it twice: the event id is derived from (node, time of its last heartbeat), so every
+instance builds the same event, and the idempotent XADD adds it once. The open outages live in
+a Redis hash so any instance can end an outage another one opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from nattvakt.bus import heartbeats_key, idempotent_xadd, nodes_key, offline_key, publish_once
+from nattvakt.events import Event, Severity, deterministic_event_id
+
+log = logging.getLogger(__name__)
+
+
+def _at(ms: float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def offline_event(node: str, last_seen_ms: int, now_ms: int, info: dict[str, str]) -> Event:
+    """The alarm for one outage; the same inputs give the same event id on every instance."""
+    return Event(
+        id=deterministic_event_id(last_seen_ms, f"node_offline:{node}"),
+        node=node,
+        room=info.get("room") or "?",
+        recipient=info.get("recipient", ""),
+        kind="node_offline",
+        severity=Severity.HIGH,
+        started_at=_at(last_seen_ms),
+        details={"last_seen_ms": last_seen_ms, "silent_s": round((now_ms - last_seen_ms) / 1000, 1)},
+    )
+
+
+class NodeMonitor:
+    """Owns one task that compares every node's last heartbeat with Redis' clock."""
+
+    def __init__(self, redis: aioredis.Redis, stream: str, offline_after_s: float, *, maxlen: int) -> None:
+        self._redis = redis
+        self._stream = stream
+        self._offline_after_ms = int(offline_after_s * 1000)
+        self._check_every_s = min(max(offline_after_s / 4, 0.1), 2.0)
+        self._maxlen = maxlen
+        self._xadd = idempotent_xadd(redis)
+        self._started = time.monotonic()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.raised = 0
+        self.ended = 0
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+        self._task = asyncio.create_task(self._run(), name="node monitor")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def last_seen(self) -> dict[str, int]:
+        """Node id -> last heartbeat (Redis ms)."""
+        rows: Any = await self._redis.zrange(heartbeats_key(self._stream), 0, -1, withscores=True)
+        return {node: int(score) for node, score in rows}
+
+    async def check(self) -> None:
+        """One pass over all nodes."""
+        seconds, micros = await self._redis.time()
+        now_ms = seconds * 1000 + micros // 1000
+        seen = await self.last_seen()
+        open_outages: Any = await self._redis.hgetall(offline_key(self._stream))
+        # Give nodes that restart together with central one full timeout before calling them offline.
+        may_raise = time.monotonic() - self._started >= self._offline_after_ms / 1000
+        infos: Any = None
+        for node, last_ms in seen.items():
+            outage = open_outages.get(node)
+            if outage is not None:
+                try:
+                    opened = Event.model_validate_json(outage)
+                except ValueError as exc:  # boundary: a bad record must not stop the watch over every other node
+                    log.error("dropping unreadable open outage of node %s: %s", node, exc)
+                    await self._redis.hdel(offline_key(self._stream), node)
+                    continue
+                if last_ms > int(opened.details.get("last_seen_ms", 0)):
+                    await self._end(opened, last_ms)
+            elif may_raise and now_ms - last_ms > self._offline_after_ms:
+                if infos is None:
+                    infos = await self._redis.hgetall(nodes_key(self._stream))
+                await self._raise(node, last_ms, now_ms, infos.get(node))
+
+    async def _raise(self, node: str, last_ms: int, now_ms: int, info_json: str | None) -> None:
+        info = json.loads(info_json) if info_json else {}
+        event = offline_event(node, last_ms, now_ms, info if isinstance(info, dict) else {})
+        if await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen):
+            self.raised += 1
+            log.error("node %s (room %s) is offline: no heartbeat for %.1f s", node, event.room,
+                      (now_ms - last_ms) / 1000)
+        await self._redis.hset(offline_key(self._stream), node, event.model_dump_json())
+
+    async def _end(self, opened: Event, back_ms: int) -> None:
+        ended = opened.model_copy(
+            update={"state": "ended", "seq": opened.seq + 1, "ended_at": _at(back_ms),
+                    "details": {**opened.details, "back_ms": back_ms}}
+        )
+        if await publish_once(self._redis, self._xadd, self._stream, ended, self._maxlen):
+            self.ended += 1
+            log.warning("node %s is back online after %.1f s", opened.node,
+                        (back_ms - int(opened.details.get("last_seen_ms", back_ms))) / 1000)
+        await self._redis.hdel(offline_key(self._stream), opened.node)
+
+    async def _run(self) -> None:
+        failing = False
+        while not self._stopping:
+            try:
+                await self.check()
+                failing = False
+            except (RedisError, OSError) as exc:
+                if self._stopping:
+                    return
+                if not failing:
+                    log.warning("node monitor waiting for Redis: %s", exc)
+                failing = True
+            await asyncio.sleep(self._check_every_s)
