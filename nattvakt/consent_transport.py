@@ -1,0 +1,81 @@
+"""How signed consent copies travel from central to nodes for now: a Redis hash per node plus a pub/sub nudge.
+
+Signing and verification live in `privacy.consent_signing`; a later control channel (WebSocket) can replace this
+transport without touching them. The write is a Lua script that stores a copy only when its version is newer than
+the stored one, so two central instances publishing at once can never leave an older copy behind.
+
+Keys: central signs with a master key (`NATTVAKT_CONSENT_KEY`, else a random key created in `data_dir`); each
+node needs only its derived key (`NATTVAKT_NODE__CONSENT_KEY`), and on a single machine (the demo) it derives it
+from the same master.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from nattvakt.settings import Settings
+from privacy.consent_signing import derive_node_key
+
+KEY_FILE_NAME = "consent-master.key"
+
+STORE_IF_NEWER = """
+local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+if tonumber(ARGV[1]) > current then
+  redis.call('HSET', KEYS[1], 'version', ARGV[1], 'copy', ARGV[2])
+  redis.call('PUBLISH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
+"""KEYS: copy hash, channel; ARGV: version, signed copy. Returns 1 when stored."""
+
+
+def copy_key(node_id: str) -> str:
+    """Redis hash holding the node's current signed copy (`version`, `copy`)."""
+    return f"nattvakt:consent:{node_id}"
+
+
+def notify_channel(node_id: str) -> str:
+    """Pub/sub channel on which central announces a new copy to the node."""
+    return f"nattvakt:consent-changed:{node_id}"
+
+
+def master_key(settings: Settings, *, create: bool) -> bytes | None:
+    """Central's signing key: the setting, else the key file in `data_dir` (created when `create`)."""
+    if settings.consent_key is not None:
+        return settings.consent_key.get_secret_value().encode()
+    path = Path(settings.data_dir) / KEY_FILE_NAME
+    if path.exists():
+        return path.read_bytes().strip()
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another central instance made it first
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+def node_key(settings: Settings) -> bytes | None:
+    """This node's key: its own setting, else derived from the master key when it is available here."""
+    if settings.node.consent_key is not None:
+        try:
+            return bytes.fromhex(settings.node.consent_key.get_secret_value())
+        except ValueError as exc:
+            raise ValueError("NATTVAKT_NODE__CONSENT_KEY must be the hex key from `nattvakt consent node-key`") from exc
+    master = master_key(settings, create=False)
+    return derive_node_key(master, settings.node.node_id) if master is not None else None
+
+
+def print_node_key(settings: Settings, node_id: str) -> int:
+    """`nattvakt consent node-key NODE`: the hex key to give that node, derived from central's master key."""
+    master = master_key(settings, create=True)
+    assert master is not None
+    print(derive_node_key(master, node_id).hex())
+    return 0

@@ -1,0 +1,260 @@
+"""Consent API end to end through the ASGI app with its lifespan, a real Redis and a SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import redis
+
+from central import audit_store
+from central.app import create_app
+from central.staff import upsert_staff
+from central.store import open_store
+from nattvakt.consent_transport import copy_key, master_key
+from nattvakt.settings import Settings
+from privacy.consent_signing import derive_node_key, verify_copy
+from tests.postgres_db import throwaway_database
+
+PASSWORD = "natt-test-lösen"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@dataclass
+class Api:
+    nurse: httpx.AsyncClient
+    night: httpx.AsyncClient
+    anon: httpx.AsyncClient
+    settings: Settings
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[Api]:
+    async with serve(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def api_on_postgresql(settings: Settings) -> AsyncIterator[Api]:
+    with throwaway_database() as url:
+        async with serve(settings.model_copy(update={"database_url": url})) as running:
+            yield running
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[Api]:
+    """The app with its lifespan, a nurse_admin and a night_staff logged in, and an anonymous client."""
+    engine, sessions = open_store(settings.database_url)
+    with sessions() as db:
+        upsert_staff(db, "sara", PASSWORD, "nurse_admin", "Sara Sjuksköterska")
+        upsert_staff(db, "nils", PASSWORD, "night_staff", "Nils Natt")
+    engine.dispose()
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        clients = [httpx.AsyncClient(transport=transport, base_url="http://test") for _ in range(3)]
+        for client, user in zip(clients, ("sara", "nils"), strict=False):
+            response = await client.post("/api/login", json={"username": user, "password": PASSWORD})
+            assert response.status_code == 200, response.text
+        yield Api(clients[0], clients[1], clients[2], settings)
+        for client in clients:
+            await client.aclose()
+
+
+def terms(**scope: Any) -> dict[str, Any]:
+    """Terms whose scheduled window is open right now, plus look-ins on falls."""
+    now_local = datetime.now(STOCKHOLM)
+    body_scope = {
+        "scheduled": [{"at": f"{now_local:%H:%M}", "window_min": 20}],
+        "event_kinds": ["on_floor", "bed_exit"], "privacy_level": "pixelate", "max_lookin_s": 30,
+    }
+    body_scope.update(scope)
+    start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    return {"given_by": [{"role": "recipient", "name": "Greta Andersson"},
+                         {"role": "co_resident", "name": "Karl Andersson"}],
+            "given_at": start, "valid_from": start, "scope": body_scope}
+
+
+async def new_recipient(api: Api, node: str = "node-a") -> int:
+    response = await api.nurse.post("/api/recipients", json={"name": "Greta Andersson", "room": "rum-7"})
+    assert response.status_code == 201, response.text
+    rid: int = response.json()["id"]
+    assigned = await api.nurse.put(f"/api/nodes/{node}", json={"recipient_id": rid})
+    assert assigned.status_code == 200 and assigned.json()["delivered"], assigned.text
+    return rid
+
+
+def node_copy(settings: Settings, node: str) -> Any:
+    raw = redis.Redis.from_url(settings.redis_url_or_default(), decode_responses=True).hget(copy_key(node), "copy")
+    key = master_key(settings, create=False)
+    assert raw is not None and key is not None
+    return verify_copy(raw, derive_node_key(key, node), node, 0)
+
+
+async def authorize(api: Api, rid: int, action: str, reason: str = "") -> dict[str, Any]:
+    response = await api.night.post("/api/lookins/authorize", json={"recipient_id": rid, "action": action,
+                                                                     "reason": reason})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def test_only_nurse_admin_changes_consent(api: Api) -> None:
+    rid = await new_recipient(api)
+    denied = await api.night.post(f"/api/recipients/{rid}/consent", json=terms())
+    assert denied.status_code == 403 and denied.headers["content-type"] == "application/problem+json"
+    assert (await api.anon.get(f"/api/recipients/{rid}/consent")).status_code == 401
+    assert (await api.night.post("/api/recipients", json={"name": "X"})).status_code == 403
+    created = await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms())
+    assert created.status_code == 201, created.text
+    assert (await api.night.get(f"/api/recipients/{rid}/consent")).json()["version"] == 1, "night staff may read"
+    assert (await api.night.get(f"/api/recipients/{rid}/consent/history")).status_code == 403
+
+
+@pytest.mark.parametrize(("scope", "field"), [
+    ({"scheduled": [{"at": "23:00", "window_min": 15}, {"at": "23:10", "window_min": 15}]}, "scope.scheduled"),
+    ({"privacy_level": "none"}, "scope.privacy_level"),
+    ({"audio": True}, "scope.audio"),
+])
+async def test_bad_consent_is_422_naming_the_field(api: Api, scope: dict[str, Any], field: str) -> None:
+    rid = await new_recipient(api)
+    response = await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms(**scope))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"].startswith(field), response.json()
+
+
+async def test_end_before_start_is_rejected(api: Api) -> None:
+    rid = await new_recipient(api)
+    body = terms()
+    body["valid_until"] = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    response = await api.nurse.post(f"/api/recipients/{rid}/consent", json=body)
+    assert response.status_code == 422 and "valid_until" in response.json()["detail"]
+
+
+async def test_consent_drives_authorisation_and_the_node_copy(api: Api) -> None:
+    await consent_drives_authorisation_and_the_node_copy(api)
+
+
+async def test_consent_flow_on_postgresql(api_on_postgresql: Api) -> None:
+    await consent_drives_authorisation_and_the_node_copy(api_on_postgresql)
+
+
+async def consent_drives_authorisation_and_the_node_copy(api: Api) -> None:
+    rid = await new_recipient(api)
+    assert (await authorize(api, rid, "event_lookin", "on_floor"))["code"] == "no_consent", "default deny"
+    first = node_copy(api.settings, "node-a")
+    assert first.consent is None
+
+    await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms())
+    copy = node_copy(api.settings, "node-a")
+    assert copy.copy_version > first.copy_version and copy.consent.version == 1
+    assert copy.consent.scope.privacy_level == "pixelate"
+
+    fall = await authorize(api, rid, "event_lookin", "on_floor")
+    assert fall["allowed"] and fall["level"] == "pixelate" and 0 < fall["max_duration_s"] <= 30
+    assert (await authorize(api, rid, "scheduled_lookin"))["allowed"]
+    refused = await authorize(api, rid, "event_lookin", "motion")
+    assert not refused["allowed"] and refused["code"] == "event_kind_not_consented"
+
+    lookin = fall["lookin_id"]
+    for step in ("start", "stop"):
+        response = await api.night.post(f"/api/lookins/{lookin}/{step}", json={"recipient_id": rid})
+        assert response.status_code == 200, response.text
+    forged = await api.night.post(f"/api/lookins/{refused['lookin_id']}/start", json={"recipient_id": rid})
+    assert forged.status_code == 409
+
+    checkins = (await api.night.get(f"/api/recipients/{rid}/checkins")).json()
+    assert any(c["allowed"] for c in checkins)
+
+    withdrawn = await api.nurse.post(f"/api/recipients/{rid}/consent/withdraw", json={"withdrawn_by": "Greta"})
+    assert withdrawn.status_code == 200 and withdrawn.json()["nodes_not_reached"] == []
+    assert (await authorize(api, rid, "event_lookin", "on_floor"))["code"] == "withdrawn"
+    assert node_copy(api.settings, "node-a").consent.withdrawn_at is not None
+    history = (await api.nurse.get(f"/api/recipients/{rid}/consent/history")).json()
+    assert [v["version"] for v in history] == [1, 2] and history[0]["withdrawn_at"] is None
+
+    engine, sessions = open_store(api.settings.database_url)
+    with sessions() as db:
+        kinds = [r.kind for r in audit_store.iter_records(db)]
+        assert audit_store.verify(db).ok
+    engine.dispose()
+    for kind in ("login", "recipient_created", "consent_changed", "lookin_authorized", "lookin_refused",
+                 "lookin_started", "lookin_stopped"):
+        assert kind in kinds, kind
+
+
+async def test_failed_logins_are_audited(api: Api) -> None:
+    await api.anon.post("/api/login", json={"username": "mallory", "password": "wrong-password"})
+    engine, sessions = open_store(api.settings.database_url)
+    with sessions() as db:
+        failed = [r for r in audit_store.iter_records(db) if r.kind == "login_failed"]
+    engine.dispose()
+    assert [r.actor for r in failed] == ["mallory"]
+
+
+async def test_recipient_pauses_tonight_from_the_personal_page(api: Api) -> None:
+    rid = await new_recipient(api)
+    await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms())
+    code = (await api.nurse.post(f"/api/recipients/{rid}/access-code")).json()["code"]
+
+    page = await api.anon.get(f"/p/{code}")
+    assert page.status_code == 200 and 'id="pause"' in page.text and "Pausa kameran i natt" in page.text
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "Pause the camera tonight" in (await api.anon.get(f"/p/{code}?lang=en")).text
+
+    paused = await api.anon.post(f"/p/{code}/pause?lang=sv")
+    assert paused.status_code == 303
+    assert (await authorize(api, rid, "event_lookin", "on_floor"))["code"] == "paused"
+    assert node_copy(api.settings, "node-a").consent.pauses[-1].set_by == "recipient"
+    page = await api.anon.get(f"/p/{code}")
+    assert "pausad till 0" in page.text and 'id="resume"' in page.text
+
+    assert (await api.anon.post(f"/p/{code}/resume")).status_code == 303
+    assert (await authorize(api, rid, "event_lookin", "on_floor"))["allowed"]
+
+    by_staff = await api.night.post(f"/api/recipients/{rid}/pause", json={"on_behalf_of": "dottern Eva"})
+    assert by_staff.status_code == 200
+    assert by_staff.json()["consent"]["change"] == "paused tonight by nils on behalf of dottern Eva"
+    assert by_staff.json()["consent"]["pauses"][-1]["on_behalf_of"] == "dottern Eva"
+    assert (await api.night.delete(f"/api/recipients/{rid}/pause")).status_code == 403, "night staff may not resume"
+    assert (await api.nurse.delete(f"/api/recipients/{rid}/pause")).status_code == 200
+
+    old_code = code
+    await api.nurse.post(f"/api/recipients/{rid}/access-code")
+    assert (await api.anon.get(f"/p/{old_code}")).status_code == 404, "a new code retires the old one"
+    assert (await api.anon.post("/p/not-a-code/pause")).status_code == 404
+
+
+async def test_transparency_report_in_both_languages(api: Api) -> None:
+    rid = await new_recipient(api)
+    await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms())
+    fall = await authorize(api, rid, "event_lookin", "on_floor")
+    await api.night.post(f"/api/lookins/{fall['lookin_id']}/start", json={"recipient_id": rid})
+    await api.night.post(f"/api/lookins/{fall['lookin_id']}/stop", json={"recipient_id": rid})
+    await authorize(api, rid, "event_lookin", "motion")
+    await api.anon.post(f"/p/{(await api.nurse.post(f'/api/recipients/{rid}/access-code')).json()['code']}/pause")
+
+    sv = await api.nurse.get(f"/api/recipients/{rid}/transparency")
+    assert sv.status_code == 200 and sv.headers["content-type"].startswith("text/html")
+    for words in ("Vem har tittat? Rapport för Greta Andersson", "nils", "Larm: på golvet", "Tittade in", "0 s",
+                  "Nekades: inget samtycke för detta larm",
+                  "pausat i natt av brukaren eller anhörig (egen länk)", "pixlad bild", "@media print"):
+        assert words in sv.text, words
+    en = await api.nurse.get(f"/api/recipients/{rid}/transparency?lang=en")
+    for words in ("Who has looked? Report for Greta Andersson", "Alarm: on the floor", "Looked in", "Refused",
+                  "paused tonight by the recipient or a relative (own link)"):
+        assert words in en.text, words
+    today = datetime.now(STOCKHOLM).date()
+    empty = await api.nurse.get(f"/api/recipients/{rid}/transparency?from={today - timedelta(days=40)}"
+                                f"&to={today - timedelta(days=35)}")
+    assert 'id="no-looks"' in empty.text
+    backwards = await api.nurse.get(f"/api/recipients/{rid}/transparency?from={today}&to={today - timedelta(days=1)}")
+    assert backwards.status_code == 422
+    assert (await api.night.get(f"/api/recipients/{rid}/transparency")).status_code == 403

@@ -1,0 +1,91 @@
+"""The recipient's page in headless Chromium: pause tonight with one big button, switch language, read the report."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from central import consent_service as service
+from central.store import open_store
+from nattvakt.settings import Settings
+from privacy.consent_model import ConsentTerms
+from tests.processes import nattvakt_env, running
+from tests.test_console_browser import CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+]
+
+
+@pytest.fixture
+def personal_link(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A running central with one recipient whose consent allows look-ins on falls; yields (page URL, id)."""
+    engine, sessions = open_store(settings.database_url)
+    start = datetime.now(UTC) - timedelta(days=1)
+    with sessions() as db:
+        recipient = service.create_recipient(db, "Greta Andersson", "rum-7", "sara")
+        service.record_terms(db, recipient.id, ConsentTerms.model_validate({
+            "given_by": [{"role": "recipient", "name": "Greta Andersson"}], "given_at": start, "valid_from": start,
+            "scope": {"scheduled": [{"at": "23:00", "window_min": 15}, {"at": "03:00", "window_min": 15}],
+                      "event_kinds": ["on_floor"], "privacy_level": "silhouette"},
+        }), "sara")
+        code = service.issue_access_code(db, recipient.id, "sara")
+        rid = recipient.id
+    engine.dispose()
+    env = nattvakt_env(
+        redis_url=settings.redis_url_or_default(), database_url=settings.database_url, data_dir=str(tmp_path),
+        events_stream=settings.events_stream, central__port=str(settings.central.port),
+    )
+    base = f"http://127.0.0.1:{settings.central.port}"
+    with running(["central"], env, tmp_path / "central.log", health_url=f"{base}/healthz"):
+        yield f"{base}/p/{code}", rid
+
+
+@pytest.fixture
+def phone(tmp_path: Path) -> Iterator[Page]:
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 390, "height": 844},
+        )
+        yield context.new_page()
+        context.close()
+
+
+def test_recipient_pauses_tonight_and_reads_the_report(
+    personal_link: tuple[str, int], phone: Page, settings: Settings
+) -> None:
+    url, rid = personal_link
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.goto(url)
+    expect(phone.locator("h1")).to_have_text("Kameran hos Greta Andersson")
+    expect(phone.locator("#state li").first).to_have_text("23:00 ± 15 min")
+    button = phone.locator("#pause")
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 60 and box["width"] >= 300, f"the button must be large: {box}"
+    phone.screenshot(path=str(SCREENSHOTS / "pause-page-sv.png"), full_page=True)
+
+    button.click()
+    expect(phone.locator("#state")).to_contain_text("Kameran är pausad till")
+    engine, sessions = open_store(settings.database_url)
+    with sessions() as db:
+        consent = service.current_consent(db, rid)
+    engine.dispose()
+    assert consent is not None and consent.pauses and consent.pauses[-1].set_by == "recipient"
+
+    phone.get_by_text("In English").click()
+    expect(phone.locator("#state")).to_contain_text("The camera is paused until")
+    phone.screenshot(path=str(SCREENSHOTS / "pause-page-en-paused.png"), full_page=True)
+    phone.locator("#resume").click()
+    expect(phone.locator("#state")).to_contain_text("The camera is on")
+
+    phone.locator("#report").click()
+    expect(phone.locator("h1")).to_have_text("Who has looked? Report for Greta Andersson")
+    expect(phone.locator("#changes")).to_contain_text("paused tonight by the recipient or a relative")
+    phone.screenshot(path=str(SCREENSHOTS / "transparency-en.png"), full_page=True)
