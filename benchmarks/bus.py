@@ -31,6 +31,7 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from benchmarks.budgets import BUDGETS_PATH, BudgetError
+from benchmarks.results import BenchResult, Figure
 from camera_node.publisher import EventPublisher, Origin
 from camera_node.spool import Spool
 from central.consumer import EventConsumer
@@ -277,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         "and 200 spools on one shared disk would measure that disk's fsync rate, not the bus)",
     )
     parser.add_argument("--producers", type=int, default=1, help="processes the simulated nodes are spread over")
+    parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     parser.add_argument("--produce", metavar="REDIS_URL", help=argparse.SUPPRESS)
     parser.add_argument("--first-node", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--rate", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -302,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         print(f"{r.name:<11} {r.offered_per_s:>9.0f} {r.shown:>7} {r.events_per_s:>9.0f} "
               f"{r.xadd_p50_ms:>11.1f} / {r.xadd_p99_ms:>8.1f} {r.submit_p50_ms:>13.1f} / {r.submit_p99_ms:>8.1f}")
-    latency, bus, _end_to_end = results
+    latency, bus, end_to_end = results
     failures = []
     if bus.events_per_s < min_rate_budget:
         failures.append(f"bus sustained {bus.events_per_s:.0f} events/s < budget {min_rate_budget:g}")
@@ -310,6 +312,25 @@ def main(argv: list[str] | None = None) -> int:
         failures.append(f"XADD->console p99 {latency.xadd_p99_ms:.1f} ms > budget {p99_budget_ms:g} ms")
     for failure in failures:
         print(f"OVER BUDGET: {failure}")
+    if args.results:
+        out = BenchResult("bus")
+        out.figure_stage(
+            "bus-latency (XADD→console)",
+            Figure("p50_ms", round(latency.xadd_p50_ms, 2)),
+            Figure("p99_ms", round(latency.xadd_p99_ms, 2), "ms", p99_budget_ms),
+        )
+        out.figure_stage(
+            "bus-max (sustained)",
+            Figure("events_per_s", round(bus.events_per_s), "events/s", min_rate_budget, higher_is_better=True),
+        )
+        out.figure_stage(
+            "end-to-end (submit→console)",
+            Figure("p50_ms", round(end_to_end.submit_p50_ms, 2)),
+            Figure("p99_ms", round(end_to_end.submit_p99_ms, 2)),
+        )
+        out.notes["nodes"] = args.nodes
+        out.notes["seconds per phase"] = args.seconds
+        out.write(args.results)
     return 1 if failures else 0
 
 

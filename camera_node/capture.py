@@ -1,7 +1,9 @@
 """Camera sources and the capture thread (latest frame wins, reconnect with backoff).
 
 The raw frame exists only here and in `privacy`; the capture thread hands out `RawFrame`
-objects whose pixels nothing downstream can read.
+objects whose pixels nothing downstream can read. The thread never dies of a source's error:
+whatever a backend raises counts as a lost source, and it reconnects after a backoff that grows
+until a session yields a good frame again. A non-looping file ends the capture at its end.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 import cv2
 import numpy as np
@@ -67,6 +69,8 @@ class OpenCVSource:
 
     def __init__(self, spec: str, *, loop: bool) -> None:
         self.description = spec
+        self.ended = False
+        """True once a file read without `loop` has reached its end: there is nothing to reconnect to."""
         self._spec = spec
         self._loop = loop
         self._cap: cv2.VideoCapture | None = None
@@ -95,12 +99,27 @@ class OpenCVSource:
             self._next_due = max(self._next_due + self._frame_s, time.monotonic() - self._frame_s)
         try:
             ok, frame = self._cap.read()
-            if not ok and self._is_file and self._loop:
-                self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                ok, frame = self._cap.read()
+            if not ok and self._is_file:
+                if not self._loop:
+                    self.ended = True
+                    return None
+                ok, frame = self._rewind()
         except cv2.error as exc:
             raise CaptureError(f"reading {self._spec!r} failed: {exc}") from exc
         return cast(Pixels, frame) if ok else None
+
+    def _rewind(self) -> tuple[bool, Any]:
+        """Back to the first frame; some containers cannot seek, so reopen the file when seeking fails."""
+        assert self._cap is not None
+        if self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0):
+            ok, frame = self._cap.read()
+            if ok:
+                return True, frame
+        self.close()
+        self.open()
+        assert self._cap is not None
+        ok, frame = self._cap.read()
+        return bool(ok), frame
 
     def close(self) -> None:
         if self._cap is not None:
@@ -145,7 +164,10 @@ class CaptureThread:
     def __init__(self, source: Source, *, max_backoff_s: float = 10.0) -> None:
         self.source = source
         self.stats = CaptureStats()
+        self.finished = False
+        """True once the source ended for good (a file without `loop`); the thread has stopped."""
         self._max_backoff_s = max_backoff_s
+        self._first_backoff_s = min(0.5, max_backoff_s)
         self._cond = threading.Condition()
         self._latest: RawFrame | None = None
         self._shape: tuple[int, int] | None = None
@@ -181,40 +203,59 @@ class CaptureThread:
         return cast(Pixels, pixels)
 
     def _run(self) -> None:
-        backoff = 0.5
+        backoff = self._first_backoff_s
         while not self._stopping.is_set():
             try:
                 self.source.open()
-            except CaptureError as exc:
-                log.warning("%s; retrying in %.1f s", exc, backoff)
+            except Exception as exc:  # CaptureError, or whatever a backend raises (cv2.error): retry, never die
+                log.warning("%s: cannot open: %s; retrying in %.1f s", self.source.description, exc, backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, self._max_backoff_s)
                 continue
-            backoff = 0.5
-            self._read_until_lost()
-            self.source.close()
-            if not self._stopping.is_set():
-                self.stats.reconnects += 1
-                log.warning("camera source %s lost; reconnecting", self.source.description)
+            good = self._read_until_lost()
+            self._close()
+            if getattr(self.source, "ended", False):
+                log.info("camera source %s ended after %d frame(s)", self.source.description, self.stats.frames)
+                self.finished = True
+                return
+            if self._stopping.is_set():
+                return
+            self.stats.reconnects += 1
+            if good:  # only a session that gave a frame proves the camera works: then start the backoff over
+                backoff = self._first_backoff_s
+            log.warning("camera source %s lost after %d good frame(s); reconnecting in %.1f s",
+                        self.source.description, good, backoff)
+            self._stopping.wait(backoff)  # never a tight loop, even when open works but reading does not
+            if not good:
+                backoff = min(backoff * 2, self._max_backoff_s)
 
-    def _read_until_lost(self) -> None:
+    def _close(self) -> None:
+        try:
+            self.source.close()
+        except Exception:
+            log.exception("closing camera source %s failed", self.source.description)
+
+    def _read_until_lost(self) -> int:
+        """Read until the source fails; returns how many good frames this session gave."""
+        good = 0
         while not self._stopping.is_set():
             try:
                 pixels = self.source.read()
-            except CaptureError as exc:
-                log.warning("%s", exc)
-                return
+            except Exception as exc:  # CaptureError or a backend's own error (cv2.error): a lost source
+                log.warning("%s: read failed: %s", self.source.description, exc)
+                return good
             if pixels is None:
-                return
+                return good
             try:
                 frame = RawFrame(self._as_bgr(pixels), index=self.stats.frames, captured_at=time.time())
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, cv2.error) as exc:
                 self.stats.bad_frames += 1
                 if self.stats.bad_frames <= 5 or self.stats.bad_frames % 100 == 0:
                     log.warning(
                         "skipping bad frame %d from %s: %s", self.stats.bad_frames, self.source.description, exc
                     )
                 continue
+            good += 1
             if frame.shape != self._shape:
                 if self._shape is not None:
                     self.stats.size_changes += 1
@@ -226,6 +267,7 @@ class CaptureThread:
                 self._latest = frame
                 self.stats.frames += 1
                 self._cond.notify()
+        return good
 
 
 def check_source_spec(spec: str) -> None:

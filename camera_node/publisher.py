@@ -5,6 +5,10 @@ after Redis has had it long enough to have written it to its append-only file (`
 longer than Redis' `appendfsync everysec`) without restarting in between. If Redis restarted,
 the unconfirmed tail is sent again. Each send is idempotent (`nattvakt.bus.idempotent_xadd`),
 so a replay does not put a revision on the stream twice.
+
+Per-node order holds across a Redis restart: the client never silently retries on a new connection
+(a restarted server would get newer events before the tail it lost), and after any connection error
+the unconfirmed tail is resent, from the spool, before anything newer, if the server restarted.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from camera_node.spool import DroppedEvent, Spool, SpooledEvent, SpoolError
-from nattvakt.bus import idempotent_xadd, send_args
+from nattvakt.bus import idempotent_xadd, publish_once, send_args
 from nattvakt.events import Event, Severity, utc_now
 from nattvakt.settings import Settings
 
@@ -64,7 +70,10 @@ class EventPublisher:
         io: ThreadPoolExecutor | None = None,
     ) -> None:
         """`io`: the one thread spool calls run on; by default the publisher starts (and stops) its own."""
-        self._redis = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=5, socket_connect_timeout=3)
+        # No automatic retry: a command retried on a fresh connection could reach a restarted Redis unnoticed.
+        self._redis = aioredis.from_url(
+            redis_url, decode_responses=True, socket_timeout=5, socket_connect_timeout=3, retry=Retry(NoBackoff(), 0)
+        )
         self._xadd = idempotent_xadd(self._redis)
         self._redis_url = redis_url
         self._stream = stream
@@ -126,18 +135,25 @@ class EventPublisher:
             asyncio.create_task(self._send_loop(), name="event publisher"),
         ]
 
-    async def stop(self, drain_timeout_s: float = 3.0) -> None:
+    async def stop(self, drain_timeout_s: float = 3.0, persist_timeout_s: float = 10.0) -> None:
         """Give queued events a moment to go out, then stop; whatever is left stays in the spool."""
         if self.backlog:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._drained.wait(), drain_timeout_s)
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            # The spool writer is let finish rather than cancelled: cancelling it would also cancel a write still
+            # queued for the IO thread, and that batch would be neither in the spool nor in memory.
+            persist_task, send_task = self._tasks
+            send_task.cancel()
+            self._persist_wake.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(persist_task), persist_timeout_s)
+            persist_task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._incoming:
             batch, self._incoming = self._incoming, []
-            await self._persist(batch)
+            await self._last_resort(batch)
         unsent = len(self._spool) - sum(b.last_pos - b.first_pos + 1 for b in self._unconfirmed)
         if unsent > 0:
             log.error(
@@ -159,10 +175,30 @@ class EventPublisher:
             batch, self._incoming = self._incoming, []
             if batch:
                 await self._persist(batch)
+            if self._stopping and not self._incoming:
+                return
+
+    async def _last_resort(self, batch: list[Event]) -> None:
+        """At stop, events the spool writer could not take: the spool once more, else straight to Redis."""
+        try:
+            await self._run(self._spool.append_rows, batch)
+            return
+        except SpoolError:
+            log.exception("%s: cannot spool %d event(s) at stop; sending them directly", self._origin.node, len(batch))
+        try:
+            for event in batch:
+                await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen)
+        except (RedisError, OSError):
+            log.critical("%s: LOST %d event(s): neither the spool nor Redis took them at stop: %s",
+                         self._origin.node, len(batch), ", ".join(f"{e.kind}/{e.id}" for e in batch))
 
     async def _persist(self, batch: list[Event]) -> None:
         try:
             stored, dropped = await self._run(self._spool.append_rows, batch)
+        except asyncio.CancelledError:
+            # The write may never run (cancelled while queued): keep the batch; the spool ignores a revision twice.
+            self._incoming[:0] = batch
+            raise
         except SpoolError:  # a broken disk must not kill the node: the events stay queued in memory
             log.exception("%s: cannot spool %d event(s); keeping them in memory", self._origin.node, len(batch))
             self._incoming[:0] = batch
@@ -265,10 +301,19 @@ class EventPublisher:
             log.debug("%s: published %d, %d already on the stream", self._origin.node, added, len(rows) - added)
 
     async def _confirm(self) -> None:
-        """Drop from the spool what Redis has surely persisted; resend what a Redis restart may have lost."""
-        if not self._unconfirmed or time.monotonic() - self._unconfirmed[0].sent_at < self._confirm_after_s:
+        """Drop from the spool what Redis has surely persisted; resend what a Redis restart may have lost.
+
+        Checked at once after a connection error (`_run_id` is None), before anything newer is sent: a restarted
+        Redis must get the tail it lost first, or the node's events would reach the stream out of order.
+        """
+        if not self._unconfirmed:
+            return
+        reconnected = self._run_id is None
+        if not reconnected and time.monotonic() - self._unconfirmed[0].sent_at < self._confirm_after_s:
             return
         run_id = await self._server_run_id()
+        if reconnected:
+            self._run_id = run_id
         if any(batch.run_id != run_id for batch in self._unconfirmed):
             log.warning("%s: Redis restarted; sending the last %d unconfirmed batch(es) again",
                         self._origin.node, len(self._unconfirmed))

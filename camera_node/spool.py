@@ -1,8 +1,11 @@
 """Durable local spool: every event is on disk before it is sent, and leaves only once Redis has it.
 
 SQLite in WAL mode with `synchronous=FULL`: a committed append survives a crash or a power cut.
-The spool is bounded; when full it drops the lowest-severity, oldest event first and counts what
-it dropped. HIGH events are never dropped (the spool grows past its bound for them instead).
+The spool is bounded; when full it drops the lowest-severity, oldest situation first and counts what
+it dropped. A situation goes whole: its open with all its revisions here, and every later revision
+of it as it arrives, so the console never gets an `ended` without its `open` (or the reverse). The
+`ended` of a situation whose `open` already went out is kept, like HIGH events, which are never
+dropped (the spool grows past its bound for them instead).
 
 Not thread-safe: the publisher calls it from one dedicated thread.
 """
@@ -32,6 +35,21 @@ CREATE TABLE IF NOT EXISTS spool (
 );
 CREATE INDEX IF NOT EXISTS spool_drop_order ON spool (severity, pos);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dropped_situations (event_id TEXT PRIMARY KEY);  -- later revisions of these go too
+"""
+
+_REMEMBER_DROPPED = 10_000
+"""Situations remembered as dropped: far more than a node opens while Redis is away."""
+
+# Candidates to drop, lowest severity and oldest first: never HIGH, never above the newcomer, and never the
+# `ended` of a situation whose open was sent already (dropping that would leave the console an open forever).
+_VICTIM = """
+SELECT pos, event_id, seq, kind, severity, EXISTS (SELECT 1 FROM spool o WHERE o.event_id = s.event_id AND o.seq = 0)
+FROM spool s
+WHERE severity < ? AND severity <= ?
+  AND NOT (seq > 0 AND json_extract(body, '$.state') = 'ended'
+           AND NOT EXISTS (SELECT 1 FROM spool o WHERE o.event_id = s.event_id AND o.seq = 0))
+ORDER BY severity, pos LIMIT 1
 """
 
 
@@ -101,15 +119,18 @@ class Spool:
         """As `append`, also returning the rows stored, so the sender need not read them back."""
         stored: list[SpooledEvent] = []
         dropped: list[DroppedEvent] = []
+        count_before = self._count
         try:
             self._db.execute("BEGIN IMMEDIATE")
             for event in events:
-                if self._count >= self._max_events:
-                    victim = self._make_room_for(event)
-                    if victim is not None:
-                        dropped.append(victim)
-                        if victim.event_id == event.id and victim.seq == event.seq:
-                            continue
+                if self._follows_dropped(event):
+                    dropped.append(DroppedEvent(event.id, event.seq, event.kind, int(event.severity)))
+                    continue
+                if self._count >= self._max_events and (
+                    not self._make_room_for(event, dropped) or self._follows_dropped(event)
+                ):
+                    dropped.append(DroppedEvent(event.id, event.seq, event.kind, int(event.severity)))
+                    continue
                 body = event.model_dump_json()
                 cursor = self._db.execute(
                     "INSERT OR IGNORE INTO spool (event_id, seq, kind, severity, version, body)"
@@ -128,24 +149,47 @@ class Spool:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
+            self._count = count_before
             raise SpoolError(f"cannot write {len(events)} event(s) to the spool {str(self._path)!r}: {exc}") from exc
         return stored, dropped
 
-    def _make_room_for(self, event: Event) -> DroppedEvent | None:
-        """Drop the lowest-severity, oldest event that is not HIGH and not above `event`; else `event` itself."""
-        row = self._db.execute(
-            "SELECT pos, event_id, seq, kind, severity FROM spool WHERE severity < ? AND severity <= ?"
-            " ORDER BY severity, pos LIMIT 1",
-            (int(Severity.HIGH), int(event.severity)),
-        ).fetchone()
+    def _follows_dropped(self, event: Event) -> bool:
+        """A later, non-HIGH revision of a situation whose open was dropped goes the same way."""
+        if event.seq == 0 or event.severity >= Severity.HIGH:
+            return False
+        row = self._db.execute("SELECT 1 FROM dropped_situations WHERE event_id = ?", (event.id,)).fetchone()
+        return row is not None
+
+    def _make_room_for(self, event: Event, dropped: list[DroppedEvent]) -> bool:
+        """Drop the lowest-severity, oldest situation that may go, else `event` itself; True if `event` stays."""
+        row = self._db.execute(_VICTIM, (int(Severity.HIGH), int(event.severity))).fetchone()
         if row is not None:
-            self._db.execute("DELETE FROM spool WHERE pos = ?", (row[0],))
-            self._count -= 1
-            return DroppedEvent(row[1], row[2], row[3], row[4])
-        if event.severity < Severity.HIGH:
-            return DroppedEvent(event.id, event.seq, event.kind, int(event.severity))
-        log.warning("spool %s is full of HIGH events; keeping %s %s beyond the bound", self._path, event.kind, event.id)
-        return None
+            pos, event_id, _seq, _kind, _severity, opened_here = row
+            if not opened_here:  # an update of a situation already sent: only this revision goes
+                self._delete("pos = ?", (pos,), dropped)
+            else:
+                self._delete("event_id = ? AND severity < ?", (event_id, int(Severity.HIGH)), dropped)
+                self._remember_dropped(event_id)
+            return True
+        if event.severity >= Severity.HIGH or (event.seq > 0 and event.state == "ended"):
+            log.warning("spool %s is full; keeping %s %s beyond the bound", self._path, event.kind, event.id)
+            return True
+        if event.seq == 0:
+            self._remember_dropped(event.id)
+        return False
+
+    def _delete(self, where: str, args: tuple[object, ...], dropped: list[DroppedEvent]) -> None:
+        rows = self._db.execute(f"DELETE FROM spool WHERE {where} RETURNING event_id, seq, kind, severity", args)
+        gone = [DroppedEvent(*row) for row in rows.fetchall()]
+        self._count -= len(gone)
+        dropped.extend(gone)
+
+    def _remember_dropped(self, event_id: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO dropped_situations (event_id) VALUES (?)", (event_id,))
+        self._db.execute(
+            "DELETE FROM dropped_situations WHERE rowid <= (SELECT max(rowid) FROM dropped_situations) - ?",
+            (_REMEMBER_DROPPED,),
+        )
 
     def read(self, after: int, limit: int) -> list[SpooledEvent]:
         """Up to `limit` events after position `after`, oldest first."""
@@ -162,8 +206,8 @@ class Spool:
         try:
             self._db.execute("BEGIN IMMEDIATE")
             cursor = self._db.execute("DELETE FROM spool WHERE pos <= ?", (pos,))
-            self._count -= cursor.rowcount
             self._db.execute("COMMIT")
+            self._count -= cursor.rowcount  # only once committed: a rolled-back delete removed nothing
         except sqlite3.Error as exc:
             self._rollback()
             raise SpoolError(f"cannot remove sent events from the spool {str(self._path)!r}: {exc}") from exc

@@ -29,13 +29,24 @@ def _at(ms: float) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
+def node_info(raw: str | None) -> dict[str, str]:
+    """The room and recipient from a node's heartbeat record; anything unreadable becomes unknown, not an error."""
+    try:
+        info = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(info, dict):
+        return {}
+    return {key: value for key in ("room", "recipient") if isinstance(value := info.get(key), str)}
+
+
 def offline_event(node: str, last_seen_ms: int, now_ms: int, info: dict[str, str]) -> Event:
     """The alarm for one outage; the same inputs give the same event id on every instance."""
     return Event(
         id=deterministic_event_id(last_seen_ms, f"node_offline:{node}"),
-        node=node,
-        room=info.get("room") or "?",
-        recipient=info.get("recipient", ""),
+        node=node[:64],
+        room=(info.get("room") or "?")[:64],
+        recipient=info.get("recipient", "")[:128],
         kind="node_offline",
         severity=Severity.HIGH,
         started_at=_at(last_seen_ms),
@@ -84,24 +95,34 @@ class NodeMonitor:
         may_raise = time.monotonic() - self._started >= self._offline_after_ms / 1000
         infos: Any = None
         for node, last_ms in seen.items():
-            outage = open_outages.get(node)
-            if outage is not None:
-                try:
-                    opened = Event.model_validate_json(outage)
-                except ValueError as exc:  # boundary: a bad record must not stop the watch over every other node
-                    log.error("dropping unreadable open outage of node %s: %s", node, exc)
-                    await self._redis.hdel(offline_key(self._stream), node)
-                    continue
-                if last_ms > int(opened.details.get("last_seen_ms", 0)):
-                    await self._end(opened, last_ms)
-            elif may_raise and now_ms - last_ms > self._offline_after_ms:
-                if infos is None:
-                    infos = await self._redis.hgetall(nodes_key(self._stream))
-                await self._raise(node, last_ms, now_ms, infos.get(node))
+            try:
+                infos = await self._check_node(node, last_ms, now_ms, open_outages.get(node), may_raise, infos)
+            except (RedisError, OSError):
+                raise
+            except Exception:  # boundary: one node's bad record must not stop the watch over every other node
+                log.exception("node monitor: cannot check node %r; checking the others", node)
+
+    async def _check_node(
+        self, node: str, last_ms: int, now_ms: int, outage: str | None, may_raise: bool, infos: Any
+    ) -> Any:
+        """Raise or end one node's outage; returns the node-info hash once it had to be read."""
+        if outage is not None:
+            try:
+                opened = Event.model_validate_json(outage)
+            except ValueError as exc:  # boundary: a bad record must not stop the watch over every other node
+                log.error("dropping unreadable open outage of node %s: %s", node, exc)
+                await self._redis.hdel(offline_key(self._stream), node)
+                return infos
+            if last_ms > int(opened.details.get("last_seen_ms", 0)):
+                await self._end(opened, last_ms)
+        elif may_raise and now_ms - last_ms > self._offline_after_ms:
+            if infos is None:
+                infos = await self._redis.hgetall(nodes_key(self._stream))
+            await self._raise(node, last_ms, now_ms, infos.get(node))
+        return infos
 
     async def _raise(self, node: str, last_ms: int, now_ms: int, info_json: str | None) -> None:
-        info = json.loads(info_json) if info_json else {}
-        event = offline_event(node, last_ms, now_ms, info if isinstance(info, dict) else {})
+        event = offline_event(node, last_ms, now_ms, node_info(info_json))
         if await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen):
             self.raised += 1
             log.error("node %s (room %s) is offline: no heartbeat for %.1f s", node, event.room,
@@ -131,4 +152,6 @@ class NodeMonitor:
                 if not failing:
                     log.warning("node monitor waiting for Redis: %s", exc)
                 failing = True
+            except Exception:  # a bug must not end the watch: a dead monitor would never raise node_offline
+                log.exception("node monitor check failed; trying again")
             await asyncio.sleep(self._check_every_s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -20,6 +21,8 @@ ROLES: tuple[Role, ...] = ("night_staff", "nurse_admin", "ops")
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps timing from telling which part was wrong.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+VERIFY_SLOTS = threading.BoundedSemaphore(2)
+"""At most this many argon2 checks at once (each takes ~64 MiB and a core): a burst of logins queues, not DoS."""
 
 
 def upsert_staff(db: Session, username: str, password: str, role: Role, display_name: str = "") -> Staff:
@@ -32,6 +35,8 @@ def upsert_staff(db: Session, username: str, password: str, role: Role, display_
     if staff is None:
         staff = Staff(username=username, created_at=datetime.now(UTC))
         db.add(staff)
+    else:  # a reset password (or role) must not leave anyone logged in with the old one
+        db.execute(delete(LoginSession).where(LoginSession.staff_id == staff.id))
     staff.role = role
     staff.display_name = display_name or username
     staff.password_hash = _hasher.hash(password)
@@ -42,7 +47,8 @@ def upsert_staff(db: Session, username: str, password: str, role: Role, display_
 def authenticate(db: Session, username: str, password: str) -> Staff | None:
     staff = db.scalar(select(Staff).where(Staff.username == username))
     try:
-        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+        with VERIFY_SLOTS:
+            _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
     return staff

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from nattvakt.childproc import die_with_parent
 
@@ -56,6 +59,7 @@ class RedisServer:
     def stop(self, timeout: float = 5.0) -> None:
         if self.process.poll() is None:
             self.process.terminate()
+            self.process.send_signal(signal.SIGCONT)  # a stopped (frozen) server handles SIGTERM only once resumed
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -63,7 +67,9 @@ class RedisServer:
                 self.process.wait()
 
 
-def start_redis(data_dir: Path, port: int | None = None, *, appendonly: bool = True) -> RedisServer:
+def start_redis(
+    data_dir: Path, port: int | None = None, *, appendonly: bool = True, ready_timeout_s: float = 10.0
+) -> RedisServer:
     """Start redis-server on 127.0.0.1 and wait until it answers PING.
 
     Append-only persistence is on by default so a restarted server keeps its streams.
@@ -89,20 +95,30 @@ def start_redis(data_dir: Path, port: int | None = None, *, appendonly: bool = T
         preexec_fn=die_with_parent,
     )
     server = RedisServer(process, port, data_dir)
-    client = redis.Redis(port=port, socket_connect_timeout=0.5)
-    deadline = time.monotonic() + 10
+    wait_until_ready(server, ready_timeout_s)
+    return server
+
+
+def wait_until_ready(server: RedisServer, timeout_s: float) -> None:
+    """Wait until `server` answers PING; on any failure (or Ctrl-C) stop it rather than leave it running."""
+    client = redis.Redis(
+        port=server.port, socket_connect_timeout=0.5, socket_timeout=0.5, retry=Retry(NoBackoff(), 0)
+    )
+    deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                log_file = data_dir / "redis.log"
+            if server.process.poll() is not None:
+                log_file = server.data_dir / "redis.log"
                 err = log_file.read_text(errors="replace")[-500:] if log_file.exists() else ""
-                raise RedisServerError(f"redis-server exited with {process.returncode}: {err.strip()}")
+                raise RedisServerError(f"redis-server exited with {server.process.returncode}: {err.strip()}")
             try:
                 client.ping()
-                return server
-            except redis.ConnectionError:
+                return
+            except (redis.ConnectionError, redis.TimeoutError):  # not listening yet, loading, or not answering
                 time.sleep(0.05)
+        raise RedisServerError(f"redis-server on port {server.port} did not answer within {timeout_s:g} s")
+    except BaseException:
         server.stop()
-        raise RedisServerError(f"redis-server on port {port} did not answer within 10 s")
+        raise
     finally:
         client.close()

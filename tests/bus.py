@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -13,7 +14,7 @@ import redis.asyncio as aioredis
 from camera_node.publisher import EventPublisher, Origin
 from camera_node.spool import Spool
 from central.consumer import EventConsumer
-from central.event_feed import EventFeed
+from central.event_feed import EventFeed, FeedItem
 from nattvakt.childproc import die_with_parent
 from nattvakt.events import Event
 
@@ -21,7 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 class Console:
-    """One central consumer and its feed; `shown` is every revision the feed announced, in order."""
+    """One central consumer and its feed; `shown` is every revision the feed announced, in order.
+
+    An announcement that only marks an already shown revision acknowledged goes to `acknowledged` instead.
+    """
 
     def __init__(self, redis_url: str, stream: str, name: str = "central-1", *, claim_idle_s: float = 30.0) -> None:
         self.redis = aioredis.from_url(redis_url, decode_responses=True)
@@ -29,6 +33,9 @@ class Console:
         self._queue = self.feed.subscribe()
         self.consumer = EventConsumer(self.redis, stream, name, self.feed, claim_idle_s=claim_idle_s)
         self.shown: list[Event] = []
+        self.acknowledged: list[tuple[str, str]] = []
+        """(event id, by) of each acknowledgement announced."""
+        self._acked: set[str] = set()
 
     async def __aenter__(self) -> Console:
         self.consumer.start()
@@ -43,8 +50,7 @@ class Console:
         try:
             async with asyncio.timeout(limit_s):
                 while len(self.shown) < count:
-                    item = await self._queue.get()
-                    self.shown.append(item.event)
+                    self._record(await self._queue.get())
         except TimeoutError:
             raise AssertionError(f"only {len(self.shown)} of {count} events shown within {limit_s} s") from None
         return self.shown
@@ -56,7 +62,15 @@ class Console:
                 item = await asyncio.wait_for(self._queue.get(), quiet_s)
             except TimeoutError:
                 return self.shown
-            self.shown.append(item.event)
+            self._record(item)
+
+    def _record(self, item: FeedItem) -> None:
+        if item.acknowledged_by is not None and item.event.id not in self._acked:
+            self._acked.add(item.event.id)
+            self.acknowledged.append((item.event.id, item.acknowledged_by))
+            if any(shown.revision_key == item.event.revision_key for shown in reversed(self.shown)):
+                return
+        self.shown.append(item.event)
 
 
 def per_node(events: Iterable[Event]) -> dict[str, list[int]]:
@@ -114,3 +128,13 @@ class Child:
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
+
+
+async def wait_until(check: Callable[[], bool | Awaitable[bool]], limit_s: float = 10.0, every_s: float = 0.05) -> None:
+    """Poll `check` (plain or async) until it holds; fails with a timeout after `limit_s`."""
+    async with asyncio.timeout(limit_s):
+        while True:
+            result = check()
+            if await result if inspect.isawaitable(result) else result:
+                return
+            await asyncio.sleep(every_s)

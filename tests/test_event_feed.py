@@ -27,6 +27,7 @@ def test_duplicates_and_stale_revisions_are_dropped() -> None:
 def _settle(feed: EventFeed, event: Event) -> None:
     item = feed.get(event.id)
     assert item is not None
+    feed.acknowledge(event.id, "anna")
     item.entry_ids.clear()  # acknowledged: nothing left to XACK
 
 

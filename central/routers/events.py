@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from sqlalchemy.orm import Session, sessionmaker
 
-from central.dependencies import ConsumerDep, FeedDep, StaffDep
+from central.consent_deps import CareStaffDep
+from central.dependencies import SESSION_COOKIE, ConsumerDep, FeedDep
 from central.event_feed import FeedItem
 from central.schemas import FeedEntry
+from central.staff import staff_for_token
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/events", tags=["events"])
 
 EventId = Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
+
+STREAM_ROLES = ("night_staff", "nurse_admin")
+"""Who may follow the live feed: the roles of `CareStaffDep`."""
+SESSION_RECHECK_S = 30.0
+"""A quiet stream re-checks its login this often; a busy one before every event it sends."""
 
 
 def _entry(item: FeedItem) -> FeedEntry:
@@ -23,33 +34,67 @@ def _entry(item: FeedItem) -> FeedEntry:
 
 
 @router.get("")
-def list_events(feed: FeedDep, _staff: StaffDep) -> list[FeedEntry]:
+def list_events(feed: FeedDep, _staff: CareStaffDep) -> list[FeedEntry]:
     """Recent events, newest first."""
     return [_entry(item) for item in feed.recent()]
 
 
+def _logged_in(sessions: sessionmaker[Session], token: str) -> str | None:
+    """The role of a still-valid login session, else None; uses its own short database session."""
+    with sessions() as db:
+        staff = staff_for_token(db, token)
+        return staff.role if staff is not None else None
+
+
+def stream_login(request: Request) -> str:
+    """Check the login once, without a database session that would live as long as the stream does."""
+    token = request.cookies.get(SESSION_COOKIE)
+    role = _logged_in(request.app.state.sessionmaker, token) if token else None
+    if token is None or role is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not logged in, or the session has expired")
+    if role not in STREAM_ROLES:
+        wanted = " or ".join(map(repr, STREAM_ROLES))
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the role {wanted}; yours is {role!r}")
+    return token
+
+
 @router.get("/stream", response_class=EventSourceResponse)
-async def stream_events(feed: FeedDep, _staff: StaffDep) -> AsyncIterator[ServerSentEvent]:
-    """Each new or changed event as it arrives (server-sent events)."""
+async def stream_events(
+    request: Request, feed: FeedDep, token: Annotated[str, Depends(stream_login)]
+) -> AsyncIterator[ServerSentEvent]:
+    """Each new or changed event as it arrives (server-sent events), while the login session lasts.
+
+    Ends with a `session_ended` event once the session is logged out, expired, or its password reset.
+    """
+    sessions = request.app.state.sessionmaker
     queue = feed.subscribe()
     try:
         while True:
-            item = await queue.get()
-            yield ServerSentEvent(data=_entry(item).model_dump(mode="json"), event="event", id=item.event.id)
+            try:
+                item: FeedItem | None = await asyncio.wait_for(queue.get(), SESSION_RECHECK_S)
+            except TimeoutError:
+                item = None
+            if await run_in_threadpool(_logged_in, sessions, token) is None:
+                yield ServerSentEvent(data={"reason": "logged_out"}, event="session_ended")
+                return
+            if item is not None:
+                yield ServerSentEvent(data=_entry(item).model_dump(mode="json"), event="event", id=item.event.id)
     finally:
         feed.unsubscribe(queue)
 
 
 @router.post("/{event_id}/ack")
-async def acknowledge(event_id: str = EventId, *, feed: FeedDep, consumer: ConsumerDep, staff: StaffDep) -> FeedEntry:
+async def acknowledge(
+    event_id: str = EventId, *, feed: FeedDep, consumer: ConsumerDep, staff: CareStaffDep
+) -> FeedEntry:
     """Staff have seen and acted on the event: only now is it acknowledged on the stream."""
-    item = feed.get(event_id)
-    if item is None:
+    if feed.get(event_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recent event with id {event_id!r}")
-    await consumer.ack(item.entry_ids)
-    item.entry_ids.clear()
-    if item.acknowledged_by is None:
-        item.acknowledged_by = staff.username
-        feed.announce(item)
+    # Shared in Redis: of two staff pressing at once, on one instance or two, exactly one is recorded;
+    # the other gets the event as it is, acknowledged by the first.
+    item, won = await consumer.acknowledge(event_id, staff.username)
+    if item is None:  # evicted meanwhile (it was settled already)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recent event with id {event_id!r}")
+    if won:
         log.info("event %s (%s) acknowledged by %s", event_id, item.event.kind, staff.username)
     return _entry(item)
