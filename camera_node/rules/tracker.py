@@ -1,0 +1,308 @@
+"""A light IoU tracker over person boxes that carries a person through frames without a detection.
+
+On real bedroom footage a COCO detector finds a sitting, lying or falling person in only a fraction of the
+frames (MODELS.md), so a track does not die when the detector misses: it follows the motion regions that
+overlap it, and otherwise holds still — a person does not vanish without moving. A track ends only when it
+was last seen at an exit (a door zone or the edge of the view) and has stayed gone there, or after a long
+time without any sign. Starting a track needs a confident detection and a few hits (a cat once scored
+0.59); keeping one needs only a weak detection (as ByteTrack does).
+
+Boxes are fractions (0-1) of the view, like zones.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from camera_node.rules.geometry import Box, Polygon, contains, grow, iou, overlaps, union
+
+Source = Literal["detector", "motion", "held"]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonBox:
+    """One person detection, in fractions of the view."""
+
+    box: Box
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    start_score: float = 0.5
+    """A detection must score this to start a track."""
+    keep_score: float = 0.25
+    """A weaker detection may still update an existing track."""
+    confirm_hits: int = 3
+    """Detections a new track needs before it counts as a person."""
+    confirm_window_s: float = 3.0
+    """...within this many seconds of its first detection, or it is dropped."""
+    match_iou: float = 0.1
+    """Least overlap for a detection to continue a track (a fall changes the box a lot; see also `_matches`)."""
+    exit_gone_s: float = 5.0
+    """A track last seen at an exit and without any sign for this long has left."""
+    stale_s: float = 60.0
+    """A track unseen this long while another is being detected is dropped (see `_superseded`)."""
+    forget_s: float = 12 * 3600.0
+    """A track with no detection and no motion for this long is dropped silently. Long on purpose: someone asleep
+    under a blanket or lying on the floor may give no sign for hours, and dropping them would read as a bed exit or
+    end an `on_floor`; ghosts go sooner when someone else is seen (`stale_s`)."""
+    edge: float = 0.02
+    """A box this close to the border of the view is at its edge (an exit when no door zone is drawn)."""
+    shape_from_detector_s: float = 1.5
+    """For this long after a detection, motion marks the track as moving but does not reshape its box."""
+    part_hold_s: float = 1.0
+    part_hold_weaker: float = 0.75
+    """A detection inside a track's box and less than half its size is a part (a lying person's torso): the track
+    keeps its box for up to `part_hold_s`, unless the part scores above the box's score / `part_hold_weaker`."""
+    predict_s: float = 1.0
+    """For this long after a detection, a track without one moves on at its last speed."""
+    history_s: float = 10.0
+    """How much of a track's past boxes is kept, for stillness."""
+
+
+@dataclass(slots=True)
+class Track:
+    id: int
+    box: Box
+    score: float
+    first_seen: float
+    last_detected: float
+    last_moved: float
+    hits: int = 1
+    confirmed: bool = False
+    shaped_at: float = 0.0
+    """When a detection last set the box's shape."""
+    seen_box: Box | None = None
+    """The box when the person was last detected (exits are judged on it, not on a prediction)."""
+    velocity: tuple[float, float] = (0.0, 0.0)
+    """Smoothed speed of the box centre (view fractions per second) between detections."""
+    source: Source = "detector"
+    """Where this frame's box came from."""
+    history: deque[tuple[float, Box]] = field(default_factory=deque)
+
+    @property
+    def last_sign(self) -> float:
+        return max(self.last_detected, self.last_moved)
+
+    @property
+    def aspect(self) -> float:
+        """Width / height in view fractions; callers scale by the frame's aspect to compare with pixels."""
+        return (self.box[2] - self.box[0]) / max(1e-6, self.box[3] - self.box[1])
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerUpdate:
+    tracks: tuple[Track, ...]
+    """Confirmed tracks after this frame."""
+    confirmed: tuple[Track, ...]
+    """Tracks that became confirmed on this frame."""
+    left: tuple[Track, ...]
+    """Confirmed tracks that left through an exit on this frame."""
+
+
+class PersonTracker:
+    """Per-camera tracker; `update` once per processed frame."""
+
+    def __init__(self, config: TrackerConfig | None = None, exits: Sequence[Polygon] = ()) -> None:
+        self.config = config or TrackerConfig()
+        self.exits = tuple(exits)
+        self._tracks: list[Track] = []
+        self._next_id = 1
+
+    @property
+    def tracks(self) -> tuple[Track, ...]:
+        return tuple(t for t in self._tracks if t.confirmed)
+
+    def update(self, now: float, detections: Sequence[PersonBox] | None, motion: Sequence[Box]) -> TrackerUpdate:
+        """Feed one frame: `detections` None when the detector did not run on it; `motion` regions in fractions."""
+        cfg = self.config
+        matched: set[int] = set()
+        newly: list[Track] = []
+        if detections is not None:
+            usable = merge_parts([d for d in detections if d.score >= cfg.keep_score])
+            pairs = self._match(usable)
+            for track, detection in pairs:
+                matched.add(track.id)
+                # A part seen alone (a torso) keeps the whole's recent box, unless the part is much surer.
+                if not (
+                    _part_of(detection.box, track.box)
+                    and now - track.shaped_at <= cfg.part_hold_s
+                    and detection.score * cfg.part_hold_weaker < track.score
+                ):
+                    track.velocity = _velocity(track, detection.box, now)
+                    track.box, track.score, track.shaped_at = detection.box, detection.score, now
+                track.last_detected, track.source, track.seen_box = now, "detector", track.box
+                track.hits += 1
+                if not track.confirmed and track.hits >= cfg.confirm_hits:
+                    track.confirmed = True
+                    newly.append(track)
+            taken = {id(d) for _, d in pairs}
+            for detection in usable:
+                if id(detection) not in taken and detection.score >= cfg.start_score:
+                    self._tracks.append(
+                        Track(self._next_id, detection.box, detection.score, now, now, now, shaped_at=now)
+                    )
+                    self._next_id += 1
+        for track in self._tracks:
+            if track.id in matched or track.first_seen == now:
+                continue
+            self._predict(track, now)
+            self._follow_motion(track, motion, now)
+        for track in self._tracks:
+            track.history.append((now, track.box))
+            while track.history and track.history[0][0] < now - cfg.history_s:
+                track.history.popleft()
+        left = self._prune(now)
+        return TrackerUpdate(self.tracks, tuple(newly), tuple(left))
+
+    def _match(self, detections: Sequence[PersonBox]) -> list[tuple[Track, PersonBox]]:
+        """Greedy one-to-one matching: confirmed tracks first, then by overlap plus detection score."""
+        candidates = []
+        for track in self._tracks:
+            for detection in detections:
+                affinity = _affinity(track.box, detection.box)
+                if affinity >= self.config.match_iou:
+                    candidates.append((track.confirmed, affinity, detection.score, track, detection))
+        # Overlap and score both count: a falling person may yield a weak whole box and a slightly surer part.
+        candidates.sort(key=lambda c: (c[0], c[1] + c[2]), reverse=True)
+        used_tracks: set[int] = set()
+        used_detections: set[int] = set()
+        pairs = []
+        for _, _, _, track, detection in candidates:
+            if track.id in used_tracks or id(detection) in used_detections:
+                continue
+            used_tracks.add(track.id)
+            used_detections.add(id(detection))
+            pairs.append((track, detection))
+        return pairs
+
+    def _predict(self, track: Track, now: float) -> None:
+        """Between detections a walking person keeps walking: shift the box at its last speed, briefly."""
+        if not track.history or now - track.last_detected > self.config.predict_s:
+            return
+        dt = now - track.history[-1][0]
+        x1, y1, x2, y2 = track.box
+        # Never past the border of the view: someone walking out is judged where last seen.
+        dx = min(max(track.velocity[0] * dt, -x1), 1.0 - x2)
+        dy = min(max(track.velocity[1] * dt, -y1), 1.0 - y2)
+        track.box = (x1 + dx, y1 + dy, x2 + dx, y2 + dy)
+
+    def _follow_motion(self, track: Track, motion: Sequence[Box], now: float) -> None:
+        """Without a detection, a track follows the motion regions overlapping it, if they look like a body."""
+        near = grow(track.box, 0.25)
+        touching = [region for region in motion if overlaps(region, near)]
+        if not touching:
+            track.source = "held"
+            return
+        track.last_moved = now
+        if now - track.last_detected < self.config.shape_from_detector_s:
+            # A recent detection knows the shape better: the background model leaves a ghost where the person
+            # was, so motion regions right after a move are too big.
+            track.source = "held"
+            return
+        moved = union(touching)
+        area = _area(track.box)
+        if 0.5 * area <= _area(moved) <= 4.0 * area:
+            track.box, track.source = moved, "motion"
+        else:
+            track.source = "held"
+
+    def _prune(self, now: float) -> list[Track]:
+        cfg = self.config
+        kept: list[Track] = []
+        left: list[Track] = []
+        for track in self._tracks:
+            if not track.confirmed:
+                if now - track.first_seen <= cfg.confirm_window_s:
+                    kept.append(track)
+                continue
+            quiet = now - track.last_sign
+            if quiet >= cfg.exit_gone_s and self._at_exit(track.seen_box or track.box):
+                left.append(track)
+            elif quiet < cfg.forget_s and not self._superseded(track, now):
+                kept.append(track)
+        # Two confirmed tracks on one person (a detection that briefly split): keep the older.
+        survivors: list[Track] = []
+        for track in sorted(kept, key=lambda t: t.first_seen):
+            if track.confirmed and any(s.confirmed and iou(s.box, track.box) > 0.6 for s in survivors):
+                continue
+            survivors.append(track)
+        self._tracks = survivors
+        return left
+
+    def _superseded(self, track: Track, now: float) -> bool:
+        """Unseen for `stale_s` while the detector keeps seeing someone else: the person is in that other track
+        (a box that jumped too far to match), so this one is a ghost that would count a second person."""
+        if now - track.last_detected < self.config.stale_s:
+            return False
+        return any(other is not track and other.confirmed and now - other.last_detected <= 1.0
+                   for other in self._tracks)
+
+    def _at_exit(self, box: Box) -> bool:
+        edge = self.config.edge
+        if box[0] <= edge or box[2] >= 1 - edge or box[1] <= edge:
+            return True
+        cx = (box[0] + box[2]) / 2
+        return any(contains(zone, cx, box[3]) or contains(zone, cx, (box[1] + box[3]) / 2) for zone in self.exits)
+
+
+def merge_parts(detections: Sequence[PersonBox], contained: float = 0.7, weaker: float = 0.75) -> list[PersonBox]:
+    """Fold a box lying mostly inside another (a torso or legs of a lying person, found separately) into it.
+
+    NMS keeps such parts because their IoU with the whole is small; for posture the whole is what counts. A
+    "whole" much less sure than its part (below `weaker` of its score) is a stray box around it and is dropped.
+    """
+    merged: list[PersonBox] = []
+    for detection in sorted(detections, key=lambda d: -_area(d.box)):
+        for index, whole in enumerate(merged):
+            if _intersection(whole.box, detection.box) >= contained * _area(detection.box):
+                if whole.score >= weaker * detection.score:
+                    merged[index] = PersonBox(whole.box, max(whole.score, detection.score))
+                else:
+                    merged[index] = detection
+                break
+        else:
+            merged.append(detection)
+    return merged
+
+
+def _velocity(track: Track, box: Box, now: float, smoothing: float = 0.5) -> tuple[float, float]:
+    """Only for a box that kept its shape: a box that changed shape (sitting down, falling) is not walking."""
+    dt = now - track.shaped_at
+    old = track.box
+    if not 0 < dt <= 1.5 or abs(track.aspect - (box[2] - box[0]) / max(1e-6, box[3] - box[1])) > 0.25 * track.aspect:
+        return (0.0, 0.0)
+    vx = ((box[0] + box[2]) - (old[0] + old[2])) / 2 / dt
+    vy = ((box[1] + box[3]) - (old[1] + old[3])) / 2 / dt
+    return (smoothing * track.velocity[0] + (1 - smoothing) * vx, smoothing * track.velocity[1] + (1 - smoothing) * vy)
+
+
+def _part_of(part: Box, whole: Box) -> bool:
+    return _area(part) < 0.5 * _area(whole) and _intersection(part, whole) >= 0.7 * _area(part)
+
+
+def _intersection(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _affinity(track: Box, detection: Box) -> float:
+    """IoU, or, when a fall turned a standing box into a lying one, a fixed 0.1 if the new box's centre
+    lies within the old box grown by a third."""
+    overlap = iou(track, detection)
+    if overlap > 0:
+        return overlap if overlap >= 0.1 else max(overlap, _centre_affinity(track, detection))
+    return _centre_affinity(track, detection)
+
+
+def _centre_affinity(track: Box, detection: Box) -> float:
+    x1, y1, x2, y2 = grow(track, 1 / 3)
+    cx, cy = (detection[0] + detection[2]) / 2, (detection[1] + detection[3]) / 2
+    return 0.1 if x1 <= cx <= x2 and y1 <= cy <= y2 else 0.0
