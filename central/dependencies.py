@@ -45,16 +45,22 @@ def current_staff(request: Request, db: Annotated[Session, Depends(get_db)]) -> 
     return staff
 
 
-def require_role(*roles: str) -> Callable[..., Staff]:
-    """A dependency that lets through only a logged-in staff member with one of `roles` (else 403)."""
+class RoleCheck:
+    """Lets through only a logged-in staff member with one of `roles` (else 403); `roles` is kept for audits."""
 
-    def check(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
-        if staff.role not in roles:
-            wanted = " or ".join(map(repr, roles))
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        self.roles = roles
+
+    def __call__(self, staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
+        if staff.role not in self.roles:
+            wanted = " or ".join(map(repr, self.roles))
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the role {wanted}; yours is {staff.role!r}")
         return staff
 
-    return check
+
+def require_role(*roles: str) -> Callable[..., Staff]:
+    """A dependency that lets through only a logged-in staff member with one of `roles` (else 403)."""
+    return RoleCheck(roles)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -57,6 +57,10 @@ class CameraNode(Base):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipient.id", ondelete="SET NULL"), index=True)
     copy_version: Mapped[int] = mapped_column(Integer, default=0)
     """Raised on every signed copy, so the node can reject a replayed older one."""
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), default=None)
+    """The room it watches (`central.night_models.Room`)."""
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, default=None)
+    """SHA-256 of the node's own secret token (node-to-central authentication); the token is shown once."""
 
 
 class ConsentVersion(Base):

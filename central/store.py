@@ -7,11 +7,11 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.models import Base
+from central.migrate import upgrade
 
 
 def open_store(database_url: str) -> tuple[Engine, sessionmaker[Session]]:
-    """Create the engine and the session factory, and make sure the tables exist."""
+    """Create the engine and the session factory, and migrate the schema to the newest revision."""
     if database_url.startswith("sqlite:///"):
         path = database_url.removeprefix("sqlite:///")
         if path and path != ":memory:":
@@ -19,7 +19,7 @@ def open_store(database_url: str) -> tuple[Engine, sessionmaker[Session]]:
     engine = create_engine(database_url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 

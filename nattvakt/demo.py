@@ -17,6 +17,7 @@ import time
 import urllib.request
 from types import FrameType
 
+from central.demo_seed import seed_demo
 from central.staff import upsert_staff
 from central.store import open_store
 from nattvakt.childproc import die_with_parent
@@ -37,15 +38,17 @@ def _child_env(settings: Settings, redis_url: str) -> dict[str, str]:
     return env
 
 
-def _wait_healthy(url: str, child: subprocess.Popen[bytes], timeout: float) -> bool:
+def wait_healthy(url: str, child: subprocess.Popen[bytes], timeout: float, stop: threading.Event) -> bool:
+    """True once `url` answers 200; False when the child exits, time runs out, or Ctrl-C/SIGTERM sets `stop`."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and child.poll() is None:
+    while time.monotonic() < deadline and child.poll() is None and not stop.is_set():
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return True
         except OSError:
-            time.sleep(0.2)
+            pass
+        stop.wait(0.2)
     return False
 
 
@@ -75,6 +78,7 @@ def run_demo(settings: Settings) -> int:
         engine, sessionmaker = open_store(settings.database_url)
         with sessionmaker() as db:
             upsert_staff(db, DEMO_USER, password, "night_staff", display_name="Nattpersonal (demo)")
+            seed_demo(db, settings.node.node_id, settings.node.room)
         engine.dispose()
 
         env = _child_env(settings, redis_url)
@@ -85,7 +89,9 @@ def run_demo(settings: Settings) -> int:
         ]
 
         base = f"http://{central.host}:{central.port}"
-        if not _wait_healthy(f"{base}/healthz", children[0], timeout=30):
+        if not wait_healthy(f"{base}/healthz", children[0], 30, stop):
+            if stop.is_set():
+                return 0
             print("nattvakt demo: the console did not start; see the messages above", file=sys.stderr)
             return 1
         print(

@@ -113,3 +113,22 @@ def test_feed_survives_a_reload_without_showing_duplicates(
     page.reload()
     expect(page.locator("#feed li")).to_have_count(1)
     expect(page.locator(f'li[data-event-id="{event.id}"]')).to_contain_text("Lämnade sängen")
+
+
+def test_ending_the_session_elsewhere_returns_the_page_to_the_login(
+    console: str, browser: BrowserContext, settings: Settings
+) -> None:
+    """A logout (another tab, an admin's password reset) ends the live feed: the stream re-checks the session
+    before each event (and every 30 s), says `session_ended`, and the page shows the login instead of
+    reconnecting; the event behind it is not delivered to the ended session."""
+    page = browser.new_page()
+    _log_in(page, console)
+    event = Event(node="n1", room="Rum 3", kind="bed_exit", severity=Severity.MEDIUM)
+    _publish(settings, event)
+    expect(page.locator(f'li[data-event-id="{event.id}"]')).to_be_visible()
+    assert page.request.post(f"{console}/api/logout").ok  # same cookie, outside the page's own code
+    later = Event(node="n1", room="Rum 3", kind="on_floor", severity=Severity.HIGH)
+    _publish(settings, later)
+    expect(page.locator("#login")).to_be_visible(timeout=5000)
+    expect(page.locator("#feed li")).to_have_count(0)
+    expect(page.locator(f'li[data-event-id="{later.id}"]')).to_have_count(0)

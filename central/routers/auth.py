@@ -3,27 +3,52 @@
 from __future__ import annotations
 
 import logging
+import math
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from central import audit_store
 from central.dependencies import SESSION_COOKIE, DbDep, SettingsDep, StaffDep
+from central.login_guard import LockoutPolicy, locked_for, record_failure, record_success
 from central.schemas import LoginRequest, StaffOut
 from central.staff import authenticate, close_session, open_session
+from nattvakt.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
-@router.post("/login")
+def _policy(settings: Settings) -> LockoutPolicy:
+    c = settings.central
+    return LockoutPolicy(c.login_lockout_after, timedelta(seconds=c.login_lockout_base_s),
+                         timedelta(seconds=c.login_lockout_max_s))
+
+
+def _locked_out(wait: timedelta) -> HTTPException:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                         f"too many failed logins for this username; try again in {seconds} s",
+                         headers={"Retry-After": str(seconds)})
+
+
+@router.post("/login", responses={429: {"description": "locked out after failed logins"}})
 def login(body: LoginRequest, request: Request, response: Response, db: DbDep, settings: SettingsDep) -> StaffOut:
-    staff = authenticate(db, body.username, body.password)
     client = request.client.host if request.client else "?"
+    now = datetime.now(UTC)
+    wait = locked_for(db, body.username, now)
+    if wait:  # not even a right password gets in while locked: guessing must not go on
+        audit_store.record(db, "login_locked", body.username[:128], None, {"client": client})
+        raise _locked_out(wait)
+    staff = authenticate(db, body.username, body.password)
     if staff is None:
         log.warning("failed login for %r from %s", body.username, client)
-        audit_store.record(db, "login_failed", body.username[:128], None, {"client": client})
+        lockout = record_failure(db, body.username, now, _policy(settings))
+        audit_store.record(db, "login_failed", body.username[:128], None,
+                           {"client": client, "lockout_s": lockout.total_seconds()})
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+    record_success(db, body.username)
     token = open_session(db, staff, settings.central.session_hours)
     response.set_cookie(
         SESSION_COOKIE,

@@ -14,13 +14,42 @@
     $("lang").textContent = t("other_language");
     setConnection($("connection").dataset.state);
     render();
+    document.dispatchEvent(new CustomEvent("nattvakt:lang", { detail: { lang } }));
   }
 
   function show(loggedIn) {
     $("login").hidden = loggedIn;
     $("feed-section").hidden = !loggedIn;
+    $("tonight-section").hidden = !loggedIn;
     $("logout").hidden = !loggedIn;
-    if (!loggedIn) $("username").focus();
+    if (!loggedIn) { $("alert").hidden = true; $("username").focus(); }
+    document.dispatchEvent(new CustomEvent("nattvakt:session", { detail: { loggedIn } }));
+  }
+
+  // High severity: a banner that stays until acknowledged, and a short tone (after the login click allowed audio).
+  let audio = null;
+  function alertHigh() {
+    const open = [...events.values()].filter((x) => x.event.severity >= 4 && !x.acknowledged_by);
+    const banner = $("alert");
+    banner.hidden = open.length === 0;
+    if (!open.length) return;
+    const e = open[0].event;
+    banner.textContent = `${t("alarm")}: ${t(`kind_${e.kind}`)} · ${t("room")} ${e.room}`;
+  }
+
+  function beep() {
+    try {
+      audio = audio || new AudioContext();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.3, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.6);
+    } catch (err) { /* no audio device: the banner still shows */ }
+    if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
   }
 
   function setConnection(key) {
@@ -29,7 +58,7 @@
   }
 
   function time(iso) {
-    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB");
+    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB", { timeZone: "Europe/Stockholm" });
   }
 
   function render() {
@@ -38,6 +67,7 @@
       (b.event.severity - a.event.severity) || b.event.started_at.localeCompare(a.event.started_at));
     list.replaceChildren(...sorted.map(card));
     $("empty").hidden = sorted.length > 0;
+    alertHigh();
   }
 
   function card(entry) {
@@ -64,7 +94,26 @@
       button.addEventListener("click", () => acknowledge(e.id));
       li.append(button);
     }
+    const documentButton = document.createElement("button");
+    documentButton.type = "button";
+    documentButton.className = "document-button";
+    documentButton.textContent = t("document");
+    documentButton.addEventListener("click", () => document.dispatchEvent(new CustomEvent("nattvakt:document", {
+      detail: { type: "event", eventId: e.id, subject: `${t(`kind_${e.kind}`)} · ${t("room")} ${e.room}` },
+    })));
+    li.append(documentButton, lookinPlaceholder(e));
     return li;
+  }
+
+  // Place for the look-in button (built by central/static/lookin.js): hidden until that script takes it over.
+  function lookinPlaceholder(e) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "lookin-button";
+    button.hidden = true;
+    button.textContent = t("look_in");
+    Object.assign(button.dataset, { reason: "event", eventId: e.id, eventKind: e.kind, node: e.node, room: e.room });
+    return button;
   }
 
   async function acknowledge(id) {
@@ -73,19 +122,44 @@
     if (response.ok) { const entry = await response.json(); events.set(entry.event.id, entry); render(); }
   }
 
-  async function startFeed() {
+  // Keep the newest revision of a situation; an acknowledgement is never undone by an older copy.
+  function merge(entry) {
+    const known = events.get(entry.event.id);
+    if (known && (known.event.seq > entry.event.seq || (known.acknowledged_by && !entry.acknowledged_by))) return;
+    events.set(entry.event.id, entry);
+    if (!known && entry.event.severity >= 4 && !entry.acknowledged_by) beep();
+  }
+
+  async function loadSnapshot() {
     const response = await fetch("/api/events");
-    if (response.status === 401) return show(false);
-    show(true);
-    (await response.json()).forEach((entry) => events.set(entry.event.id, entry));
+    if (response.status === 401) { show(false); return false; }
+    if (response.status === 403) {  // e.g. an ops login: the night console is for care staff
+      await fetch("/api/logout", { method: "POST" });
+      show(false);
+      $("login-error").textContent = t("no_access");
+      return false;
+    }
+    if (!response.ok) return true;  // e.g. a brief 503: the live stream still brings events
+    (await response.json()).forEach(merge);
     render();
+    return true;
+  }
+
+  async function startFeed() {
+    if (!(await loadSnapshot())) return;
+    show(true);
     if (source) source.close();
     source = new EventSource("/api/events/stream");
-    source.addEventListener("open", () => setConnection("connected"));
-    source.addEventListener("event", (message) => {
-      const entry = JSON.parse(message.data);
-      events.set(entry.event.id, entry);
-      render();
+    // Every (re)connection reloads the list: events that arrived between the list and the subscription,
+    // or while the connection was down, are never missed.
+    source.addEventListener("open", () => { setConnection("connected"); loadSnapshot(); });
+    source.addEventListener("event", (message) => { merge(JSON.parse(message.data)); render(); });
+    source.addEventListener("session_ended", () => {
+      source.close();
+      events.clear();
+      render();  // nothing of the night stays on a shared tablet's screen
+      setConnection(null);
+      show(false);
     });
     source.addEventListener("error", async () => {
       setConnection("reconnecting");
@@ -97,6 +171,7 @@
   $("login").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     $("login-error").textContent = "";
+    try { audio = audio || new AudioContext(); } catch (err) { /* no audio */ }
     const response = await fetch("/api/login", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -111,6 +186,7 @@
     await fetch("/api/logout", { method: "POST" });
     if (source) source.close();
     events.clear();
+    render();
     setConnection(null);
     show(false);
   });

@@ -1,0 +1,13 @@
+"""Alembic environment: runs on the connection `central.migrate` hands over, never on a URL of its own."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from central import night_models as _night_models  # noqa: F401  (registers the night tables on Base.metadata)
+from central.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True, compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,189 @@
+"""The night's records in the store: schedules, documented outcomes, tonight's list, rooms, node tokens, zones."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from central import consent_service
+from central.audit_store import append, commit_with_retry
+from central.models import CameraNode, ConsentVersion, Recipient
+from central.night_models import Outcome, Room, ScheduleEntry, Zone
+from central.night_schemas import ZoneIn
+from central.tonight import Documented, OutcomeKind, Slot, night_slots
+from privacy.consent_model import DEFAULT_TIMEZONE, MINUTES_PER_DAY, Consent
+from privacy.consent_policy import NIGHT_STARTS
+
+HOME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+
+
+class ScheduleError(ValueError):
+    """A check-in time that the recipient's consent does not cover."""
+
+
+def aware(moment: datetime) -> datetime:
+    """Stored datetimes come back from SQLite without a zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def current_night(now: datetime, zone: ZoneInfo = HOME_ZONE) -> date:
+    local = now.astimezone(zone)
+    return local.date() if local.time() >= NIGHT_STARTS else local.date() - timedelta(days=1)
+
+
+def schedule_of(db: Session, recipient_id: int) -> list[time]:
+    return list(db.scalars(select(ScheduleEntry.at).where(ScheduleEntry.recipient_id == recipient_id)
+                           .order_by(ScheduleEntry.at)))
+
+
+def _covered(consent: Consent, moment: time) -> bool:
+    minute = moment.hour * 60 + moment.minute
+    for window in consent.scope.scheduled:
+        offset = (minute - window.minute_of_day + MINUTES_PER_DAY // 2) % MINUTES_PER_DAY - MINUTES_PER_DAY // 2
+        if -window.window_min <= offset < window.window_min:  # the window is [at - w, at + w)
+            return True
+    return False
+
+
+def set_schedule(db: Session, recipient_id: int, times: list[time], actor: str) -> list[time]:
+    """Replace the recipient's check-in times; each must lie inside one of their consented windows."""
+    consent = consent_service.current_consent(db, recipient_id)
+    if times and (consent is None or consent.withdrawn_at is not None):
+        raise ScheduleError(f"care recipient {recipient_id} has no consent in force: no check-in can be scheduled")
+    for moment in times:
+        assert consent is not None
+        if not _covered(consent, moment):
+            windows = ", ".join(w.label() for w in consent.scope.in_night_order()) or "none"
+            raise ScheduleError(f"times: {moment:%H:%M} lies outside every consented window ({windows})")
+
+    def work(s: Session) -> None:
+        s.execute(delete(ScheduleEntry).where(ScheduleEntry.recipient_id == recipient_id))
+        now = datetime.now(UTC)
+        for moment in times:
+            s.add(ScheduleEntry(recipient_id=recipient_id, at=moment, created_by=actor, created_at=now))
+        append(s, "schedule_changed", actor, recipient_id, {"times": [f"{t:%H:%M}" for t in times]})
+
+    commit_with_retry(db, work)
+    return times
+
+
+def _documented(row: Outcome) -> Documented:
+    assert row.slot_at is not None
+    return Documented(slot_at=aware(row.slot_at), outcome=row.outcome,  # type: ignore[arg-type]
+                      recorded_at=aware(row.recorded_at), staff=row.staff, note=row.note)
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientNight:
+    recipient: Recipient
+    slots: list[Slot]
+
+
+def _current_consents(db: Session) -> dict[int, Consent]:
+    """Every recipient's newest consent version, in one query."""
+    newest = (select(ConsentVersion.recipient_id, func.max(ConsentVersion.version).label("version"))
+              .group_by(ConsentVersion.recipient_id).subquery())
+    rows = db.scalars(select(ConsentVersion).join(newest, and_(
+        ConsentVersion.recipient_id == newest.c.recipient_id, ConsentVersion.version == newest.c.version)))
+    return {row.recipient_id: Consent.model_validate_json(row.body) for row in rows}
+
+
+def night_of_recipients(db: Session, night: date, now: datetime, relook_after: timedelta) -> list[RecipientNight]:
+    """Every recipient's check-ins of the night beginning on `night`, with states as of `now` (four queries)."""
+    consents = _current_consents(db)
+    schedules: dict[int, list[time]] = defaultdict(list)
+    for entry in db.scalars(select(ScheduleEntry).order_by(ScheduleEntry.at)):
+        schedules[entry.recipient_id].append(entry.at)
+    outcomes: dict[int, list[Documented]] = defaultdict(list)
+    for row in db.scalars(select(Outcome).where(Outcome.night == night, Outcome.slot_at.is_not(None))
+                          .order_by(Outcome.id)):
+        if row.recipient_id is not None:
+            outcomes[row.recipient_id].append(_documented(row))
+    return [
+        RecipientNight(r, night_slots(consents.get(r.id), night, now, outcomes[r.id], schedules[r.id], relook_after))
+        for r in consent_service.list_recipients(db)
+    ]
+
+
+def record_checkin_outcome(db: Session, recipient: Recipient, night: date, slot: Slot, outcome: OutcomeKind,
+                           note: str, staff: str) -> Outcome:
+    row = Outcome(recipient_id=recipient.id, night=night, slot_at=slot.slot_at, room=recipient.room,
+                  outcome=outcome, note=note, staff=staff, recorded_at=datetime.now(UTC))
+    db.add(row)
+    db.commit()
+    return row
+
+
+def record_event_outcome(db: Session, event_id: str, kind: str, room: str, node: str, started_at: datetime,
+                         outcome: OutcomeKind, note: str, staff: str) -> Outcome:
+    node_row = db.get(CameraNode, node)
+    row = Outcome(recipient_id=node_row.recipient_id if node_row else None, night=current_night(started_at),
+                  event_id=event_id, event_kind=kind, event_at=started_at, room=room, outcome=outcome, note=note,
+                  staff=staff, recorded_at=datetime.now(UTC))
+    db.add(row)
+    db.commit()
+    return row
+
+
+def event_outcomes(db: Session, night: date) -> list[Outcome]:
+    return list(db.scalars(select(Outcome).where(Outcome.night == night, Outcome.event_id.is_not(None))
+                           .order_by(Outcome.recorded_at)))
+
+
+def create_room(db: Session, name: str, recipient_id: int | None, actor: str) -> Room:
+    def work(s: Session) -> Room:
+        room = Room(name=name, recipient_id=recipient_id, created_at=datetime.now(UTC))
+        s.add(room)
+        s.flush()
+        append(s, "room_created", actor, recipient_id, {"room": name})
+        return room
+
+    return commit_with_retry(db, work)
+
+
+def list_rooms(db: Session) -> list[Room]:
+    return list(db.scalars(select(Room).order_by(Room.name)))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_node_token(db: Session, node_id: str, actor: str) -> str:
+    """A new secret token for the node (the old one stops working); only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+
+    def work(s: Session) -> None:
+        node = s.get(CameraNode, node_id) or CameraNode(node_id=node_id, copy_version=0)
+        s.add(node)
+        node.token_hash = token_hash(token)
+        append(s, "node_token_issued", actor, node.recipient_id, {"node_id": node_id})
+
+    commit_with_retry(db, work)
+    return token
+
+
+def node_for_token(db: Session, token: str) -> CameraNode | None:
+    if not token or len(token) > 128:
+        return None
+    return db.scalars(select(CameraNode).where(CameraNode.token_hash == token_hash(token))).first()
+
+
+def set_zones(db: Session, node_id: str, zones: list[ZoneIn]) -> None:
+    db.execute(delete(Zone).where(Zone.node_id == node_id))
+    for zone in zones:
+        db.add(Zone(node_id=node_id, name=zone.name, polygon=json.dumps([list(p) for p in zone.polygon])))
+    db.commit()
+
+
+def zones_of(db: Session, node_id: str) -> list[ZoneIn]:
+    rows = db.scalars(select(Zone).where(Zone.node_id == node_id).order_by(Zone.name))
+    return [ZoneIn(name=row.name, polygon=[tuple(p) for p in json.loads(row.polygon)]) for row in rows]
