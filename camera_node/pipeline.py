@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from camera_node.capture import CaptureThread
 from camera_node.faults import CameraFaultMonitor
+from camera_node.lookin_tap import OutgoingTap
 from camera_node.motion import MotionDetector, MotionResult
 from camera_node.motion_events import MotionEventRule, RoomIdentity, light_change_events
 from camera_node.timing import StageTimings
@@ -93,6 +94,8 @@ class FramePipeline:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="frame pipeline", daemon=True)
         self.processed = 0
+        self.outgoing: OutgoingTap | None = None
+        """Set by the look-in service; outgoing frames can only be made here, where the raw frame exists."""
 
     @property
     def timings(self) -> StageTimings:
@@ -120,9 +123,15 @@ class FramePipeline:
                                   raw.index)
                     self.processor.timings.count("filter_errors")
                     continue
+                else:
+                    privacy_ms = (self.processor.clock() - start) * 1000
+                    if self.outgoing is not None and self.outgoing.active:  # a look-in: outgoing frames too
+                        began = self.processor.clock()
+                        self.outgoing.feed(self.processor.privacy, raw)
+                        self.processor.timings.record("outgoing", (self.processor.clock() - began) * 1000)
                 finally:
                     del raw  # nothing past this line may hold raw pixels
-                events = self.processor.process(private, now, (self.processor.clock() - start) * 1000)
+                events = self.processor.process(private, now, privacy_ms)
                 self.processed += 1
             for event in events:
                 self._emit(event)

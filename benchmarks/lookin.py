@@ -1,0 +1,235 @@
+"""Look-in benchmark: request-to-first-frame latency on loopback, and the node's CPU while it streams.
+
+`python -m benchmarks.lookin` or `nattvakt bench lookin`. Starts a private redis-server, a real central
+(`nattvakt central`, uvicorn) and a real node (`nattvakt node`, 640x480 at 10 fps from footage or the synthetic
+scene, person detection off so the figure is the look-in's own cost). An aiortc peer plays the browser: for each
+look-in it makes its receive-only offer, POSTs it to central with the reason (an open event), applies the node's
+answer and waits for the first decoded frame; then it closes the look-in and waits for the node's stop record.
+Latency runs from before the offer is made (the click) to the first decoded frame. The opens are back to back, so
+the figures are also the start cost of consecutive look-ins. Node CPU is read from /proc over a window idle and
+a window streaming. Exits 1 when `[lookin.first_frame]` in `benchmarks/budgets.toml` is broken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import av
+import httpx
+import redis
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from benchmarks.budgets import BudgetError, load_budgets
+from benchmarks.footage import gmdcsa24_dir
+from benchmarks.results import BenchResult
+from central.staff import upsert_staff
+from central.store import open_store
+from nattvakt.childproc import die_with_parent
+from nattvakt.events import Event, Severity
+from nattvakt.redis_server import free_port, start_redis
+
+NODE = "node-bench"
+PASSWORD = "bench-lösenord-123"
+STREAM = "bench-lookin:events"
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "nattvakt", *args], env=env, stdout=log.open("ab"),
+                            stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+
+
+def _env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NATTVAKT_")}
+    env.update({f"NATTVAKT_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _cpu_share(pid: int, seconds: float) -> float:
+    """Node CPU over `seconds`, as a percentage of one core."""
+    before, began = _cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(seconds)
+    return 100 * (_cpu_seconds(pid) - before) / (time.monotonic() - began)
+
+
+class _Viewer:
+    def __init__(self) -> None:
+        self.pc = RTCPeerConnection()
+        self.first = asyncio.Event()
+        self.frames = 0
+        self.pc.on("track", lambda track: asyncio.ensure_future(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                if isinstance(frame, av.VideoFrame):
+                    self.frames += 1
+                    self.first.set()
+        except MediaStreamError:
+            pass
+
+    async def offer(self) -> str:
+        self.pc.addTransceiver("video", direction="recvonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return str(self.pc.localDescription.sdp)
+
+
+async def _one_lookin(night: httpx.AsyncClient, event_id: str, stream_s: float = 0.0) -> tuple[float, str, _Viewer]:
+    viewer = _Viewer()
+    clicked = time.monotonic()
+    response = await night.post("/api/lookins", json={"sdp": await viewer.offer(), "event_id": event_id})
+    if response.status_code != 201:
+        await viewer.pc.close()
+        raise RuntimeError(f"look-in refused: {response.status_code} {response.text}")
+    body = response.json()
+    await viewer.pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))
+    await asyncio.wait_for(viewer.first.wait(), 15)
+    return time.monotonic() - clicked, body["lookin_id"], viewer
+
+
+async def _close(night: httpx.AsyncClient, lookin_id: str, viewer: _Viewer) -> None:
+    await night.post(f"/api/lookins/{lookin_id}/close")
+    await viewer.pc.close()
+    for _ in range(100):  # the node reports its stop; the next look-in would otherwise find the room busy
+        again = await night.post(f"/api/lookins/{lookin_id}/close")
+        if again.status_code == 404:
+            return
+        await asyncio.sleep(0.05)
+
+
+def _terms() -> dict[str, Any]:
+    start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    now_local = datetime.now(ZoneInfo("Europe/Stockholm"))
+    return {"given_by": [{"role": "recipient", "name": "Bench"}], "given_at": start, "valid_from": start,
+            "scope": {"scheduled": [{"at": f"{now_local:%H:%M}", "window_min": 20}], "event_kinds": ["on_floor"],
+                      "privacy_level": "pixelate", "max_lookin_s": 60}}
+
+
+async def _measure(base: str, redis_url: str, node_pid: int, runs: int, cpu_window_s: float) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as nurse, \
+            httpx.AsyncClient(base_url=base, timeout=30) as night:
+        for client, user in ((nurse, "sara"), (night, "nils")):
+            (await client.post("/api/login", json={"username": user, "password": PASSWORD})).raise_for_status()
+        rid = (await nurse.post("/api/recipients", json={"name": "Bench", "room": "rum-b"})).json()["id"]
+        (await nurse.post(f"/api/recipients/{rid}/consent", json=_terms())).raise_for_status()
+        (await nurse.put(f"/api/nodes/{NODE}", json={"recipient_id": rid})).raise_for_status()
+        event = Event(node=NODE, room="rum-b", kind="on_floor", severity=Severity.HIGH)
+        bus = redis.Redis.from_url(redis_url)
+        bus.xadd(STREAM, event.to_stream_fields())  # type: ignore[arg-type]
+        bus.close()
+        for _ in range(200):  # central sees the event, and the node's channel is up (a refusal says which is not)
+            try:
+                latency, lookin_id, viewer = await _one_lookin(night, event.id)
+                break
+            except RuntimeError:
+                await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError("no look-in could be opened within 20 s")
+        await _close(night, lookin_id, viewer)  # warm-up: first use loads codecs
+        idle = await _cpu_share(node_pid, cpu_window_s)
+        latencies = []
+        for _ in range(runs):
+            latency, lookin_id, viewer = await _one_lookin(night, event.id)
+            latencies.append(latency)
+            await _close(night, lookin_id, viewer)
+        latency, lookin_id, viewer = await _one_lookin(night, event.id)
+        frames_before = viewer.frames
+        streaming = await _cpu_share(node_pid, cpu_window_s)
+        fps = (viewer.frames - frames_before) / cpu_window_s
+        await _close(night, lookin_id, viewer)
+    return {"latencies": latencies, "idle_cpu": idle, "streaming_cpu": streaming, "fps": fps}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nattvakt bench lookin", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="look-ins opened one after another (default 20)")
+    parser.add_argument("--cpu-window", type=float, default=5.0, help="seconds of each CPU reading")
+    parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
+    args = parser.parse_args(argv)
+    try:
+        budget = load_budgets("lookin", ("first_frame",))["first_frame"]
+    except BudgetError as exc:
+        print(f"bench lookin: {exc}", file=sys.stderr)
+        return 2
+    clips = gmdcsa24_dir()
+    source = str(clips / "Subject_1-Fall-14.mp4") if clips and (clips / "Subject_1-Fall-14.mp4").is_file() \
+        else "synthetic"
+    load = os.getloadavg()[0]
+    print(f"load average {load:.2f} on {os.cpu_count()} cores; node source {source}")
+    with tempfile.TemporaryDirectory(prefix="nattvakt-bench-lookin-") as tmp_name:
+        tmp = Path(tmp_name)
+        server = start_redis(tmp / "redis")
+        port = free_port()
+        database_url = f"sqlite:///{tmp / 'bench.db'}"
+        engine, sessions = open_store(database_url)
+        with sessions() as db:
+            upsert_staff(db, "sara", PASSWORD, "nurse_admin")
+            upsert_staff(db, "nils", PASSWORD, "night_staff")
+        engine.dispose()
+        common = {"redis_url": server.url, "database_url": database_url, "data_dir": str(tmp),
+                  "events_stream": STREAM, "central__port": str(port), "log_level": "WARNING"}
+        base = f"http://127.0.0.1:{port}"
+        central = _spawn(["central"], _env(**common), tmp / "central.log")
+        node: subprocess.Popen[bytes] | None = None
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            node = _spawn(["node"], _env(**common, node__node_id=NODE, node__room="rum-b", node__source=source,
+                                         node__fps="10", node__width="640", node__height="480",
+                                         node__detector_enabled="false"), tmp / "node.log")
+            figures = asyncio.run(_measure(base, server.url, node.pid, args.runs, args.cpu_window))
+        finally:
+            for process in (node, central):
+                if process is not None:
+                    process.terminate()
+                    process.wait(10)
+            server.stop()
+    ms = [value * 1000 for value in figures["latencies"]]
+    p50, p95, p99 = statistics.median(ms), _percentile(ms, 0.95), _percentile(ms, 0.99)
+    print(f"request → first decoded frame over {len(ms)} look-ins opened one after another (aiortc viewer, loopback):")
+    print(f"  p50 {p50:.0f} ms   p95 {p95:.0f} ms   max {max(ms):.0f} ms   mean {statistics.fmean(ms):.0f} ms")
+    idle, streaming = figures["idle_cpu"], figures["streaming_cpu"]
+    print(f"node CPU (% of one core): idle {idle:.0f} %, streaming 640x480 at {figures['fps']:.1f} fps "
+          f"{streaming:.0f} % (+{streaming - idle:.0f} %)")
+    if args.results:
+        results = BenchResult("lookin")
+        results.latency_stage("first_frame", ms, budget)
+        results.notes.update({"p95 ms": round(p95), "node CPU idle %": round(idle),
+                              "node CPU streaming %": round(streaming), "streamed fps": round(figures["fps"], 1),
+                              "look-ins": len(ms), "load average at start": round(load, 2)})
+        results.write(args.results)
+    broken = [f"{name} {value:.0f} ms > {budget[name]:.0f} ms" for name, value in (("p50_ms", p50), ("p99_ms", p99))
+              if name in budget and value > budget[name]]
+    for line in broken:
+        print(f"BUDGET BROKEN: lookin.first_frame {line}")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

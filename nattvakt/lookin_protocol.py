@@ -1,0 +1,111 @@
+"""Messages of the node↔central control channel (one JSON object per WebSocket text message).
+
+Shared by `camera_node` and `central` so neither imports the other. Central → node: a consent copy, a look-in offer,
+a close. Node → central: hello (registration), an answer or a refusal, and the start and stop of a stream. SDP is
+non-trickle: aiortc gathers its candidates before it returns a description, so one answer carries everything.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from privacy.consent_model import PrivacyLevel
+from privacy.consent_policy import Action
+
+LookinIdStr = Annotated[str, Field(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
+MAX_SDP_CHARS = 64_000
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Hello(_Message):
+    """The node introduces itself once connected (its identity is already proven by its token)."""
+
+    type: Literal["hello"] = "hello"
+    node_id: str = Field(min_length=1, max_length=64)
+    room: str = Field(max_length=64)
+    max_viewers: int = Field(1, ge=1, le=8)
+    """Look-ins this node streams at once."""
+    active: tuple[LookinIdStr, ...] = ()
+    """Look-ins still streaming (after a reconnect), so central keeps its records straight."""
+
+
+class ConsentCopyNotice(_Message):
+    """A new signed consent copy for this node (the node verifies it; central cannot forge a newer consent)."""
+
+    type: Literal["consent_copy"] = "consent_copy"
+    copy_text: str = Field(min_length=2, max_length=200_000)
+
+
+class Offer(_Message):
+    """Central asks the node to answer a browser's offer for a look-in that central has authorised."""
+
+    type: Literal["offer"] = "offer"
+    lookin_id: LookinIdStr
+    sdp: str = Field(min_length=1, max_length=MAX_SDP_CHARS)
+    action: Action
+    reason: str = Field("", max_length=64)
+    """Event kind for an event look-in; empty for a scheduled one."""
+    event_id: str | None = Field(None, max_length=64)
+    level: PrivacyLevel | None = None
+    """The level central decided; the node streams at the stronger of this and its own."""
+    max_duration_s: float = Field(30.0, gt=0, le=600)
+    staff: str = Field("", max_length=128)
+
+
+class Answer(_Message):
+    type: Literal["answer"] = "answer"
+    lookin_id: LookinIdStr
+    sdp: str = Field(min_length=1, max_length=MAX_SDP_CHARS)
+    level: PrivacyLevel
+    max_duration_s: float = Field(gt=0, le=600)
+
+
+class Refused(_Message):
+    """The node will not stream: `code` as the policy's (`paused`, `withdrawn`, ...), or `busy`, `bad_sdp`."""
+
+    type: Literal["refused"] = "refused"
+    lookin_id: LookinIdStr
+    code: str = Field(max_length=64)
+    text: str = Field("", max_length=500)
+
+
+class Started(_Message):
+    """The first frame went out."""
+
+    type: Literal["started"] = "started"
+    lookin_id: LookinIdStr
+    level: PrivacyLevel
+
+
+class Stopped(_Message):
+    """The stream ended; `why` is `max_duration`, `closed`, `withdrawn`, `paused`, `ice_timeout`, ..."""
+
+    type: Literal["stopped"] = "stopped"
+    lookin_id: LookinIdStr
+    why: str = Field(max_length=64)
+    duration_s: float = Field(ge=0)
+    frames: int = Field(0, ge=0)
+    started: bool = False
+    """Whether any frame was sent (False: the look-in failed before its first frame)."""
+
+
+class Close(_Message):
+    """Central ends a look-in: staff closed it, or its reason expired (event acknowledged or ended)."""
+
+    type: Literal["close"] = "close"
+    lookin_id: LookinIdStr
+    why: str = Field("closed", max_length=64)
+
+
+ToNode = Annotated[ConsentCopyNotice | Offer | Close, Field(discriminator="type")]
+ToCentral = Annotated[Hello | Answer | Refused | Started | Stopped, Field(discriminator="type")]
+TO_NODE: TypeAdapter[ConsentCopyNotice | Offer | Close] = TypeAdapter(ToNode)
+TO_CENTRAL: TypeAdapter[Hello | Answer | Refused | Started | Stopped] = TypeAdapter(ToCentral)
+
+CONTROL_PATH = "/api/nodes/{node_id}/ws"
+"""Central's WebSocket route; the node sends `Authorization: Bearer <token>`."""
