@@ -25,6 +25,7 @@ import numpy as np
 
 from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.footage import VTEST, gmdcsa24_dir, read_frames
+from benchmarks.results import BenchResult
 from camera_node.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
 from camera_node.detector.nanodet import MODELS_DIR
 from camera_node.timing import summarise
@@ -80,8 +81,10 @@ def _boxes(result: DetectionResult, threshold: float) -> list[Box]:
     return [(d.x1, d.y1, d.x2, d.y2) for d in result.detections if d.score >= threshold]
 
 
-def measure_latency(frames: list[PrivateFrame], repeats: int) -> dict[tuple[str, int], tuple[float, float]]:
-    """p50/p99 ms of `detect` per (model, threads)."""
+def measure_latency(
+    frames: list[PrivateFrame], repeats: int, samples: dict[tuple[str, int], list[float]] | None = None
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """p50/p99 ms of `detect` per (model, threads); the raw times go into `samples` when given."""
     out = {}
     for name in MODELS:
         for threads in (1, 2):
@@ -91,6 +94,8 @@ def measure_latency(frames: list[PrivateFrame], repeats: int) -> dict[tuple[str,
             times = [detector.detect(frame).inference_ms for _ in range(repeats) for frame in frames]
             summary = summarise(np.asarray(times))
             out[(name, threads)] = (summary.p50_ms, summary.p99_ms)
+            if samples is not None:
+                samples[(name, threads)] = times
             print(f"  {name:22s} {threads} thread(s): p50 {summary.p50_ms:6.1f} ms  p99 {summary.p99_ms:6.1f} ms")
     return out
 
@@ -121,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nattvakt bench detection", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames: a smoke run, not a measurement")
     parser.add_argument("--latency-only", action="store_true", help="skip the agreement measurement")
+    parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     args = parser.parse_args(argv)
     try:
         budget = load_budgets("detection", ("latency",))["latency"]
@@ -138,7 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     sample = [privacy.make_private(RawFrame(p, index=i, captured_at=i / 10))
               for i, p in enumerate(read_frames(VTEST, limit=40 if args.quick else 120))][::2 if args.quick else 3]
     print(f"latency of detect() on {len(sample)} private vtest frames (768x576):")
-    latency = measure_latency(sample, repeats=1 if args.quick else 3)
+    samples: dict[tuple[str, int], list[float]] = {}
+    latency = measure_latency(sample, repeats=1 if args.quick else 3, samples=samples)
+    if args.results:
+        results = BenchResult("detection")
+        for (name, threads), times in samples.items():
+            limits = budget if (name, threads) == (DEFAULT_MODEL.name, 2) else {}
+            results.latency_stage(f"{name} @{threads} thread(s)", times, limits)
+        results.notes["load average at start"] = round(load, 2)
+        results.write(args.results)
 
     if not args.latency_only:
         _report_agreement(quick=args.quick)

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 import cv2
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.footage import OPENCV_DATA, STILLS_WITH_FACES, VTEST, gmdcsa24_clips, read_frames
+from benchmarks.results import BenchResult, Figure
 from privacy import OUTGOING_LEVELS, PrivacyFilter, RawFrame
 from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 
@@ -121,17 +123,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.face_leaks", description=__doc__)
     parser.add_argument("--every", type=int, default=3, help="check every N-th frame (all frames are filtered)")
     parser.add_argument("--limit", type=int, default=None, help="frames per clip")
+    parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     args = parser.parse_args(argv)
     total_exposed = 0
+    results = BenchResult("privacy")
+    filter_ms: list[float] = []
     for name, clips in footage_sets(args.limit).items():
         counts = LeakCounts()
         for frames in clips:
             counts.add(measure(frames, every=1 if name == "stills" else args.every))
         print(report(name, counts), flush=True)
+        filter_ms += counts.filter_ms
+        results.notes[f"{name}: frames checked / raw frames with a face"] = f"{counts.checked} / {counts.raw}"
+        results.figure_stage(
+            f"faces found ({name})",
+            *(Figure(tier, counts.found[tier], "frames", None if tier == "private" else 0) for tier in counts.found),
+        )
         total_exposed += sum(v for k, v in counts.exposed.items() if k != "private")
         total_exposed += sum(v for k, v in counts.found.items() if k != "private")
     if gmdcsa24_clips() == []:
         print("gmdcsa24: skipped (no ../shared/data/gmdcsa24 on this machine)")
+    if args.results:
+        results.latency_stage("private filter (all sets)", filter_ms, {})
+        results.write(args.results)
     return 1 if total_exposed else 0
 
 

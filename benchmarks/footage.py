@@ -30,7 +30,8 @@ def gmdcsa24_dir() -> Path | None:
     """The bedroom clips, or None (with nothing else to say) when this machine has no copy."""
     configured = os.environ.get("NATTVAKT_FOOTAGE_DIR")
     candidates = [Path(configured)] if configured else []
-    candidates += [_REPO.parent / "shared" / "data" / "gmdcsa24"]
+    # Beside the checkout, or the workplace's fixed copy when the checkout lives elsewhere (a CI clone).
+    candidates += [_REPO.parent / "shared" / "data" / "gmdcsa24", Path("/work/shared/data/gmdcsa24")]
     for path in candidates:
         if path.is_dir() and any(path.glob("*.mp4")):
             return path

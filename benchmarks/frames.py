@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 import cv2
@@ -27,6 +28,7 @@ import numpy.typing as npt
 from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.footage import VTEST, gmdcsa24_clips, read_frames, video_fps
 from benchmarks.onsets import OnsetScore, score_onsets, spans_from_flags
+from benchmarks.results import BenchResult
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionConfig, MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
@@ -53,7 +55,8 @@ class Clip:
 
 @dataclass
 class RunResult:
-    timings: StageTimings = field(default_factory=StageTimings)
+    timings: StageTimings = field(default_factory=lambda: StageTimings(window=10_000_000))
+    """Every sample of the run (the node's own window keeps only recent ones)."""
     reference_ms: dict[str, list[float]] = field(default_factory=lambda: {"lean": [], "mog2": []})
     quality: dict[str, OnsetScore] = field(default_factory=lambda: {"ours": OnsetScore(), "mog2": OnsetScore()})
     cpu_s: float = 0.0
@@ -200,6 +203,22 @@ def check_budgets(result: RunResult, budgets: dict[str, dict[str, float]]) -> li
     return broken
 
 
+def _results(result: RunResult, budgets: dict[str, dict[str, float]]) -> BenchResult:
+    out = BenchResult("frames")
+    for stage in STAGES:
+        out.latency_stage(stage, result.timings.samples(stage), budgets.get(stage, {}))
+    for name, values in result.reference_ms.items():
+        out.latency_stage(f"motion reference ({name})", values, {})
+    if result.frames:
+        out.notes["fps one thread (wall)"] = round(result.frames / result.wall_s, 1)
+        out.notes["CPU ms per frame"] = round(result.cpu_s * 1000 / result.frames, 3)
+    for name, q in result.quality.items():
+        out.notes[f"motion onsets {name}: precision / recall / false per hour"] = (
+            f"{q.precision:.3f} / {q.recall:.3f} / {q.false_per_hour:.1f}"
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nattvakt bench frames", description="frame latency and motion quality")
     parser.add_argument("--quick", action="store_true", help="a few seconds of synthetic footage only (smoke test)")
@@ -208,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "--clock", choices=["wall", "cpu"], default="wall",
         help="time stages by the monotonic wall clock (default) or by this thread's CPU time (on a loaded machine)",
     )
+    parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     args = parser.parse_args(argv)
     try:
         budgets = load_budgets("frames", STAGES)
@@ -235,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report(f"{width}x{height}, {len(clips)} clips, {args.clock} clock", result), flush=True)
         if (width, height) == (640, 480):
             broken += check_budgets(result, budgets)
+            if args.results:
+                _results(result, budgets).write(args.results)
     if broken:
         print("bench frames: budget broken: " + "; ".join(broken), file=sys.stderr)
         return 1

@@ -9,42 +9,134 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from camera_node.capture import CaptureThread
 from camera_node.pipeline import FramePipeline
+from camera_node.publisher import EventPublisher
+from camera_node.rules.stage import DetectionStage
 
 log = logging.getLogger(__name__)
 
 
-def node_status(node_id: str, capture: CaptureThread, pipeline: FramePipeline) -> dict[str, Any]:
-    """Status as plain data (also logged at shutdown)."""
-    processor = pipeline.processor
-    return {
-        "node": node_id,
-        "source": capture.source.description,
-        "processed": pipeline.processed,
-        "capture": asdict(capture.stats),
+@dataclass(slots=True)
+class NodeParts:
+    """What the node's status reads; publisher and detection are optional for tests of the pipeline alone."""
+
+    node_id: str
+    capture: CaptureThread
+    pipeline: FramePipeline
+    publisher: EventPublisher | None = None
+    detection: DetectionStage | None = None
+    detector_enabled: bool = True
+    started: float = field(default_factory=time.monotonic)
+
+
+def node_status(parts: NodeParts) -> dict[str, Any]:
+    """Status as plain data (also logged at shutdown). No pixels, no names beyond the node's own."""
+    processor = parts.pipeline.processor
+    uptime = max(time.monotonic() - parts.started, 1e-6)
+    status: dict[str, Any] = {
+        "node": parts.node_id,
+        "source": parts.capture.source.description,
+        "processed": parts.pipeline.processed,
+        "fps": round(parts.pipeline.processed / uptime, 2),
+        "capture": asdict(parts.capture.stats),
         "camera_fault": processor.faults.active,
         "stages_ms": {stage: asdict(summary) for stage, summary in processor.timings.summary().items()},
         "counters": dict(processor.timings.counters),
         "privacy": asdict(processor.privacy.stats),
     }
+    if parts.publisher is not None:
+        status["spool"] = {
+            "backlog": parts.publisher.backlog,
+            "published": parts.publisher.published,
+            "dropped": parts.publisher.dropped,
+        }
+    if parts.detection is not None:
+        detection = parts.detection
+        if not parts.detector_enabled:
+            state = "off"
+        elif detection.detector is None:
+            state = "unavailable"  # the model would not load: motion-only rules, `detector_fault` raised
+        else:
+            state = "degraded" if detection.degraded else "running"
+        status["detector"] = {"state": state, "runs": detection.runs}
+    return status
+
+
+def ready(status: dict[str, Any]) -> tuple[bool, str]:
+    """Ready when frames flow and the camera has no fault: what a supervisor or load balancer may act on."""
+    if status["camera_fault"]:
+        return False, f"camera fault: {status['camera_fault']}"
+    if status["processed"] == 0:
+        return False, "no frame processed yet"
+    return True, "ok"
+
+
+def prometheus_text(status: dict[str, Any]) -> str:
+    """The status as Prometheus text format (no client registry needed for a handful of gauges)."""
+    node = status["node"].replace("\\", "\\\\").replace('"', '\\"')
+    lines: list[str] = []
+
+    def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
+        lines.append(f"# HELP {name} {help_text}")
+        lines.append(f"# TYPE {name} {kind}")
+        for labels, value in samples:
+            extra = f",{labels}" if labels else ""
+            lines.append(f'{name}{{node="{node}"{extra}}} {float(value)}')
+
+    capture = status["capture"]
+    metric("nattvakt_node_frames_processed_total", "counter", "Frames through the pipeline",
+           [("", status["processed"])])
+    metric("nattvakt_node_fps", "gauge", "Frames per second since start", [("", status["fps"])])
+    for key in ("dropped", "reconnects", "bad_frames", "size_changes"):
+        metric(f"nattvakt_node_capture_{key}_total", "counter", f"Capture {key.replace('_', ' ')}",
+               [("", capture[key])])
+    metric("nattvakt_node_camera_fault", "gauge", "1 while the camera is lost, frozen, black or covered",
+           [("", 1.0 if status["camera_fault"] else 0.0)])
+    stages = status["stages_ms"]
+    metric("nattvakt_node_stage_latency_ms", "gauge", "Per-stage latency over the recent window",
+           [(f'stage="{stage}",quantile="{q}"', summary[f"p{q}_ms"])
+            for stage, summary in sorted(stages.items()) for q in ("50", "99")])
+    if "spool" in status:
+        spool = status["spool"]
+        metric("nattvakt_node_spool_backlog", "gauge", "Events not yet confirmed by Redis", [("", spool["backlog"])])
+        metric("nattvakt_node_events_published_total", "counter", "Event revisions put on the stream",
+               [("", spool["published"])])
+        metric("nattvakt_node_events_dropped_total", "counter", "Events the full spool dropped",
+               [("", spool["dropped"])])
+    if "detector" in status:
+        detector = status["detector"]
+        metric("nattvakt_node_detector_up", "gauge", "1 while person detection runs (0: off or degraded)",
+               [("", 1.0 if detector["state"] == "running" else 0.0)])
+        metric("nattvakt_node_detector_runs_total", "counter", "Detector runs", [("", detector["runs"])])
+    return "\n".join(lines) + "\n"
 
 
 def create_health_app(status: Callable[[], dict[str, Any]]) -> Starlette:
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(status())
 
-    return Starlette(routes=[Route("/healthz", healthz)])
+    async def readyz(request: Request) -> JSONResponse:
+        current = status()
+        is_ready, why = ready(current)
+        return JSONResponse({"status": "ready" if is_ready else "not_ready", "why": why},
+                            status_code=200 if is_ready else 503)
+
+    async def metrics(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(prometheus_text(status()), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return Starlette(routes=[Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)])
 
 
 class HealthServer:
