@@ -4,7 +4,12 @@ from __future__ import annotations
 
 BENCHMARKS: dict[str, str] = {
     # `nattvakt bench <name>` runs `main(argv)` of the module; add one line per benchmark.
+    "all": "benchmarks.all",
     "frames": "benchmarks.frames",
     "bus": "benchmarks.bus",
     "detection": "benchmarks.detection",
+    "events": "benchmarks.events",
+    "privacy": "benchmarks.face_leaks",
+    "lookin": "benchmarks.lookin",
+    "scale": "benchmarks.scale",
 }
