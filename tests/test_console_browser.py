@@ -10,19 +10,13 @@ from typing import Any
 
 import pytest
 import redis
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
+from tests.browser import CHROMIUM, SCREENSHOTS, chromium
 from tests.conftest import STAFF_PASSWORD
 from tests.processes import nattvakt_env, running
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,13 +37,8 @@ def console(settings: Settings, staff_login: dict[str, str], tmp_path: Path) -> 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[BrowserContext]:
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1024, "height": 768},
-        )
+    with chromium(tmp_path / "profile", 1024, 768) as context:
         yield context
-        context.close()
 
 
 def _publish(settings: Settings, event: Event) -> None:

@@ -18,8 +18,9 @@ from central.staff import upsert_staff
 from central.store import open_store
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
+from tests.browser import CHROMIUM, SCREENSHOTS
 from tests.processes import nattvakt_env, running
-from tests.test_console_browser import CHROMIUM, SCREENSHOTS, _log_in, _publish
+from tests.test_console_browser import _log_in, _publish
 from tests.test_console_browser import browser as browser  # the fixture
 
 pytestmark = [

@@ -14,24 +14,20 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import redis
-from playwright.sync_api import BrowserContext, expect, sync_playwright
+from playwright.sync_api import BrowserContext, expect
 
 from central.staff import upsert_staff
 from central.store import open_store
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import RedisServer, free_port
+from tests.browser import CHROMIUM, SCREENSHOTS, chromium
 from tests.lookin_parts import face_clip
 from tests.processes import nattvakt_env, running
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "natt-test-lösen"
 NODE = "node-web"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",  # else host candidates are mDNS names: ~1 s to resolve
-]
+# Else host candidates are mDNS names: ~1 s to resolve.
+WEBRTC_FLAGS = ("--disable-features=WebRtcHideLocalIpsWithMdns",)
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
@@ -81,13 +77,8 @@ def site(redis_server: RedisServer, tmp_path: Path) -> Iterator[Site]:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[BrowserContext]:
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1024, "height": 900},
-        )
+    with chromium(tmp_path / "profile", 1024, 900, WEBRTC_FLAGS) as context:
         yield context
-        context.close()
 
 
 COUNT_FRAMES = """(video) => new Promise((resolve) => {

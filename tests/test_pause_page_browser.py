@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from central import consent_service as service
 from central.store import open_store
 from nattvakt.settings import Settings
 from privacy.consent_model import ConsentTerms
+from tests.browser import CHROMIUM, SCREENSHOTS, chromium
 from tests.processes import nattvakt_env, running
-from tests.test_console_browser import CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,13 +49,8 @@ def personal_link(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int
 
 @pytest.fixture
 def phone(tmp_path: Path) -> Iterator[Page]:
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 390, "height": 844},
-        )
+    with chromium(tmp_path / "profile", 390, 844) as context:
         yield context.new_page()
-        context.close()
 
 
 def test_recipient_pauses_tonight_and_reads_the_report(
