@@ -10,12 +10,14 @@ from collections.abc import Callable
 from camera_node.capture import CaptureThread, open_source
 from camera_node.consent_sync import ConsentWatcher
 from camera_node.faults import CameraFaultMonitor
-from camera_node.health import HealthServer, create_health_app, node_status
+from camera_node.health import HealthServer, NodeParts, create_health_app, node_status
 from camera_node.heartbeat import HeartbeatSender
+from camera_node.lookin_runtime import LookinRuntime
 from camera_node.motion import MotionConfig, MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
+from camera_node.rules.stage import build_detection_stage
 from nattvakt.events import Event
 from nattvakt.settings import Settings
 from privacy.filters import PrivacyFilter
@@ -46,12 +48,13 @@ async def run_node(settings: Settings) -> None:
         MotionEventRule(identity, cfg.motion_quiet_s),
         CameraFaultMonitor(identity, cfg.camera_fault_after_s),
         identity,
+        # Person detection and care rules; a model that will not load leaves them on motion with `detector_fault`.
+        detect=(detection := build_detection_stage(cfg, identity)),
     )
     pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, publisher.submit, event))
+    parts = NodeParts(cfg.node_id, capture, pipeline, publisher, detection, cfg.detector_enabled)
     health = (
-        HealthServer(
-            create_health_app(lambda: node_status(cfg.node_id, capture, pipeline)), cfg.health_host, cfg.health_port
-        )
+        HealthServer(create_health_app(lambda: node_status(parts)), cfg.health_host, cfg.health_port)
         if cfg.health_port
         else None
     )
@@ -64,6 +67,8 @@ async def run_node(settings: Settings) -> None:
     consent.start()
     capture.start()
     pipeline.start()
+    lookin = LookinRuntime.for_node(settings, consent, pipeline)
+    lookin.start()
     if health is not None:
         health.start()
     log.info("%s: watching room %s from %s", cfg.node_id, cfg.room, source.description)
@@ -71,11 +76,12 @@ async def run_node(settings: Settings) -> None:
         await stop.wait()
     finally:
         log.info("%s: stopping", cfg.node_id)
+        await lookin.stop()
         capture.stop()
         pipeline.stop()
         if health is not None:
             await health.stop()
-        log.info("%s: status at stop: %s", cfg.node_id, node_status(cfg.node_id, capture, pipeline))
+        log.info("%s: status at stop: %s", cfg.node_id, node_status(parts))
         await heartbeat.stop()
         await consent.stop()
         await publisher.stop()

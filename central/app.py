@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,19 +11,30 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.consent_setup import consent_routers, open_consent_copies
 from central.consumer import EventConsumer
+from central.csrf import CrossOriginGuard
 from central.event_feed import EventFeed
+from central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from central.metrics import AuditCounter, CentralCollector, central_registry
+from central.metrics import render as render_metrics
+from central.night_setup import night_routers
 from central.node_monitor import NodeMonitor
 from central.routers import auth, events, ops
+from central.signalling_setup import open_lookin_hub, signalling_routers
 from central.store import open_store
 from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -50,9 +63,17 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.node_monitor = node_monitor
         consumer.start()
         node_monitor.start()
+        lookin_hub = open_lookin_hub(settings, sessionmaker, feed, redis)
+        app.state.lookin_hub = lookin_hub
+        lookin_hub.start()
+        app.state.redis = redis
+        app.state.metrics = central_registry(
+            CentralCollector(consumer, feed, node_monitor, AuditCounter(sessionmaker), lambda: len(lookin_hub.lookins))
+        )
         try:
             yield
         finally:
+            await lookin_hub.stop()
             await consent_copies.stop()
             await node_monitor.stop()
             await consumer.stop()
@@ -60,10 +81,15 @@ def create_app(settings: Settings) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(CrossOriginGuard, allowed_origins=settings.central.allowed_origins)
+    for router in night_routers():
+        app.include_router(router)
     app.include_router(auth.router)
     app.include_router(events.router)
     app.include_router(ops.router)
     for router in consent_routers():
+        app.include_router(router)
+    for router in signalling_routers():
         app.include_router(router)
 
     @app.exception_handler(StarletteHTTPException)
@@ -74,6 +100,16 @@ def create_app(settings: Settings) -> FastAPI:
             status_code=exc.status_code,
             media_type="application/problem+json",
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(OperationalError)
+    async def store_unreachable(_request: Request, exc: OperationalError) -> JSONResponse:
+        """The database is away: say so plainly; the live feed (Redis) keeps working meanwhile."""
+        log.error("relational store unreachable: %s", exc.orig)
+        return JSONResponse(
+            {"type": "about:blank", "title": "Service Unavailable", "status": 503,
+             "detail": "the database is unreachable; documenting is temporarily unavailable"},
+            status_code=503, media_type="application/problem+json", headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(RequestValidationError)
@@ -98,12 +134,38 @@ def create_app(settings: Settings) -> FastAPI:
         redis_state = "connected" if consumer.connected else "waiting"
         return JSONResponse({"status": "ok", "consumer": "running", "redis": redis_state})
 
+    @app.get("/readyz", tags=["ops"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready for traffic: the database and Redis answer and the consumer runs (a load balancer's check)."""
+        checks = {"consumer": "running" if request.app.state.consumer.alive else "dead"}
+        try:
+            await asyncio.wait_for(request.app.state.redis.ping(), timeout=2)
+            checks["redis"] = "ok"
+        except (RedisError, OSError, TimeoutError) as exc:
+            checks["redis"] = f"unreachable: {type(exc).__name__}"
+        checks["database"] = await asyncio.to_thread(_database_check, request.app.state.sessionmaker)
+        ready = checks["consumer"] == "running" and checks["redis"] == "ok" and checks["database"] == "ok"
+        return JSONResponse({"status": "ready" if ready else "not_ready", **checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        return Response(render_metrics(request.app.state.metrics), media_type=METRICS_CONTENT_TYPE)
+
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _database_check(sessions: sessionmaker[Session]) -> str:
+    try:
+        with sessions() as db:
+            db.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return f"unreachable: {type(exc).__name__}"
+    return "ok"
 
 
 def _title(status_code: int) -> str:

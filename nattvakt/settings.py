@@ -9,11 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from camera_node.rules.geometry import polygon_problem
 
 ENV_PREFIX = "NATTVAKT_"
 NESTED_DELIMITER = "__"
+
+
+class IceServer(BaseModel):
+    """A STUN or TURN server for look-ins where the browser cannot reach the node directly (e.g. coturn)."""
+
+    urls: tuple[str, ...] = Field(min_length=1)
+    """e.g. `["turn:turn.example.se:3478?transport=udp", "turns:turn.example.se:5349"]`."""
+    username: str | None = None
+    credential: SecretStr | None = None
 
 
 class CentralSettings(BaseModel):
@@ -37,6 +48,64 @@ class CentralSettings(BaseModel):
     """Years audit records (look-ins, consent changes, logins) are kept before `nattvakt audit prune` removes them."""
     pause_ends_hour: int = Field(8, ge=0, le=23)
     """Local hour (the recipient's time zone) at which a 'pause for tonight' ends."""
+    login_lockout_after: int = Field(5, ge=1, le=100)
+    """Failed logins in a row (per username) after which that username is locked out for a while."""
+    login_lockout_base_s: float = Field(30.0, gt=0, le=3600)
+    """First lockout; each further failure doubles it, up to `login_lockout_max_s`."""
+    login_lockout_max_s: float = Field(900.0, gt=0, le=86_400)
+    """Longest lockout: long enough to stop guessing, short enough not to lock a night shift out for the night."""
+    allowed_origins: tuple[str, ...] = ()
+    """Extra origins (scheme://host[:port]) allowed to send state-changing requests, e.g. behind a proxy."""
+    relook_after_min: float = Field(15.0, ge=1, le=120)
+    """Minutes after a check-in where the person was not visible until staff must look again."""
+    followup_min_count: int = Field(3, ge=1, le=100)
+    """Follow-up reports show a count from 1 up to this minus one as "fewer than N", and no times or rates resting
+    on fewer events, so a small figure cannot single out one care recipient."""
+    lookin_answer_timeout_s: float = Field(10.0, ge=1, le=60)
+    """How long central waits for a node's WebRTC answer before the look-in counts as failed."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """STUN/TURN servers the console's browsers use for look-ins (JSON); none needed on loopback or a LAN."""
+
+
+class ZoneSettings(BaseModel):
+    """One zone of a room, drawn on the camera's view: where the bed, the floor, the door or a chair is."""
+
+    name: str = Field(min_length=1, max_length=64)
+    """Name staff recognise (it is the event's zone), e.g. `säng`."""
+    kind: Literal["bed", "floor", "door", "chair"]
+    """What the zone is: the rules treat bed, floor and door (exit) differently; a chair is neither bed nor floor."""
+    polygon: tuple[tuple[float, float], ...]
+    """Corners in order around the zone, as [x, y] fractions 0-1 of the view's width and height."""
+
+    @model_validator(mode="after")
+    def _usable_polygon(self) -> ZoneSettings:
+        problem = polygon_problem(self.polygon)
+        if problem is not None:
+            raise ValueError(f"zone {self.name!r} {problem}")
+        return self
+
+
+class RuleSettings(BaseModel):
+    """Timings and thresholds of the care rules (`camera_node/rules`), per room and so per care recipient."""
+
+    on_floor_s: float = Field(2.0, ge=0.5, le=600)
+    """Seconds a person must stay down in the floor zone before `on_floor` opens."""
+    on_floor_clear_s: float = Field(5.0, ge=0.5, le=600)
+    """Seconds without the person down on the floor before `on_floor` ends."""
+    bed_exit_s: float = Field(3.0, ge=0.5, le=600)
+    """Seconds out of the bed zone, after being in it, before `bed_exit` opens."""
+    out_of_bed_too_long_min: float = Field(20.0, ge=1, le=24 * 60)
+    """Minutes out of bed after a bed exit before `out_of_bed_too_long` opens."""
+    multiple_people_s: float = Field(3.0, ge=0.5, le=600)
+    """Seconds with two or more people before `multiple_people` opens (bed rules pause while it is open)."""
+    left_room_s: float = Field(5.0, ge=0.5, le=600)
+    """Seconds a person last seen at the door (or the edge of the view) must stay gone before `left_room`."""
+    recheck_s: float = Field(2.0, ge=0.2, le=600)
+    """A tracked person not seen by the detector this long is re-checked even without motion."""
+    track_score: float = Field(0.25, gt=0, lt=1)
+    """Person score that keeps an existing track alive (starting one needs `detector_score_threshold`)."""
+    lying_aspect: float = Field(0.95, gt=0, le=5)
+    """Box width/height at or above which a person reads as lying (a standing person is about 0.4)."""
 
 
 class NodeSettings(BaseModel):
@@ -90,6 +159,23 @@ class NodeSettings(BaseModel):
     """Person score a detection needs; 0.6 rejects the cat NanoDet once scored 0.59, but loses more seated people."""
     detector_max_rate: float = Field(5.0, gt=0, le=60)
     """Most detector runs per second; it runs only on motion or when a tracked person needs re-checking."""
+    zones: tuple[ZoneSettings, ...] = ()
+    """Zones of the room as JSON, e.g. `[{"name": "säng", "kind": "bed", "polygon": [[0.2, 0.4], ...]}]`; checked
+    at load (in the view, not self-intersecting, not empty). No floor zone: all the view is floor; no bed zone: no
+    bed rules."""
+    rules: RuleSettings = RuleSettings()
+    """Care-rule timings (`NATTVAKT_NODE__RULES__ON_FLOOR_S=...`)."""
+    central_url: str = Field("", pattern=r"^(wss?://.+)?$")
+    """Control-channel WebSocket of central (ws:// or wss://); empty: ws://<central.host>:<central.port>."""
+    token: SecretStr | None = None
+    """This node's control-channel token (`python -m nattvakt.node_token NODE` on central); unset: derived from the
+    master key when it is on this machine (the demo)."""
+    lookin_max_viewers: int = Field(1, ge=1, le=8)
+    """Look-ins this node streams at once: one viewer per room unless configured."""
+    lookin_ice_timeout_s: float = Field(10.0, ge=1, le=120)
+    """A look-in whose browser has not connected this long fails ("camera not reachable - visit in person")."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """STUN/TURN servers this node uses for look-ins (JSON), usually the same as `central.ice_servers`."""
 
 
     @field_validator("motion_ignore")
@@ -102,6 +188,15 @@ class NodeSettings(BaseModel):
                 raise ValueError(f"an ignore polygon needs at least 3 corners, got {polygon!r}")
             if any(not (0.0 <= c <= 1.0) for point in polygon for c in point):
                 raise ValueError(f"ignore polygon corners are fractions 0-1 of the view, got {polygon!r}")
+        return value
+
+    @field_validator("zones")
+    @classmethod
+    def _zone_names_unique(cls, value: tuple[ZoneSettings, ...]) -> tuple[ZoneSettings, ...]:
+        names = [zone.name for zone in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"zone names must be unique (they name the zone in events): {repeated!r} repeated")
         return value
 
 
