@@ -28,6 +28,8 @@ from nattvakt.settings import Settings
 log = logging.getLogger(__name__)
 
 DEMO_USER = "natt"
+DEMO_MANAGER = "chef"
+"""A nurse_admin login too, so a manager can set consent and schedules and open the follow-up page."""
 
 
 def _child_env(settings: Settings, redis_url: str) -> dict[str, str]:
@@ -75,9 +77,11 @@ def run_demo(settings: Settings) -> int:
             print(f"Started embedded Redis at {redis_url}", flush=True)
 
         password = settings.demo_password.get_secret_value() if settings.demo_password else secrets.token_urlsafe(9)
+        manager_password = secrets.token_urlsafe(9)
         engine, sessionmaker = open_store(settings.database_url)
         with sessionmaker() as db:
             upsert_staff(db, DEMO_USER, password, "night_staff", display_name="Nattpersonal (demo)")
+            upsert_staff(db, DEMO_MANAGER, manager_password, "nurse_admin", display_name="Sjuksköterska (demo)")
             seed_demo(db, settings.node.node_id, settings.node.room)
         engine.dispose()
 
@@ -95,7 +99,8 @@ def run_demo(settings: Settings) -> int:
             print("nattvakt demo: the console did not start; see the messages above", file=sys.stderr)
             return 1
         print(
-            f"\nNattvakt is running.\n  Console:  {base}/\n  Login:    {DEMO_USER} / {password}\n"
+            f"\nNattvakt is running.\n  Console:  {base}/\n  Login:    {DEMO_USER} / {password}   (night staff)\n"
+            f"  Manager:  {DEMO_MANAGER} / {manager_password}   (nurse_admin: consent, schedules, follow-up)\n"
             f"  Camera:   node {settings.node.node_id} in room {settings.node.room} ({settings.node.source})\n"
             "Press Ctrl-C to stop.\n",
             flush=True,

@@ -42,16 +42,18 @@ def test_demo_starts_everything_and_stops_cleanly(tmp_path: Path) -> None:
     )
     assert demo.stdout is not None
     output: list[str] = []
-    login = None
+    login = manager = None
     deadline = time.monotonic() + 60
-    while login is None and time.monotonic() < deadline:
+    while (login is None or manager is None) and time.monotonic() < deadline:
         line = demo.stdout.readline()
         if not line:
             break
         output.append(line)
         if line.strip().startswith("Login:"):
             login = line.split()[1], line.split()[3]
-    assert login is not None, "".join(output)
+        if line.strip().startswith("Manager:"):
+            manager = line.split()[1], line.split()[3]
+    assert login is not None and manager is not None, "".join(output)
     assert f"http://127.0.0.1:{port}/" in "".join(output)
     assert "Started embedded Redis" in "".join(output)
 
@@ -63,6 +65,10 @@ def test_demo_starts_everything_and_stops_cleanly(tmp_path: Path) -> None:
         while not http.get("/api/events").json():
             assert time.monotonic() < deadline, "no motion event from the sample camera"
             time.sleep(0.2)
+        assert http.get("/api/followup").status_code == 403, "night staff do not see the follow-up"
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:  # the manager's follow-up page answers
+        assert http.post("/api/login", json={"username": manager[0], "password": manager[1]}).status_code == 200
+        assert http.get("/api/followup").json()["month"]
 
     demo.send_signal(signal.SIGTERM)
     assert demo.wait(30) == 0
