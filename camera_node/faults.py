@@ -31,11 +31,13 @@ def classify(grey: np.ndarray | None, crc: int, previous_crc: int | None) -> Fau
     """What is wrong with this picture (small grey copy, checksum of sampled raw pixels), if anything."""
     if grey is None:
         return "lost"
-    if float(cv2.mean(grey)[0]) < BLACK_LEVEL and float(cv2.meanStdDev(grey)[1][0, 0]) < FLAT_LEVEL:
+    means, stds = cv2.meanStdDev(grey)  # one pass per frame serves both checks
+    mean, std = float(means[0, 0]), float(stds[0, 0])
+    if mean < BLACK_LEVEL and std < FLAT_LEVEL:
         return "black"
     if crc == previous_crc:
         return "frozen"  # real sensors never repeat a frame bit for bit
-    if float(cv2.meanStdDev(grey)[1][0, 0]) < FLAT_LEVEL:
+    if std < FLAT_LEVEL:
         return "covered"
     return None
 

@@ -12,13 +12,15 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from privacy.consent_policy import NIGHT_STARTS
+from central import tonight
+from central.tonight import night_of
+from privacy.consent_model import DEFAULT_TIMEZONE
 
-HOME_ZONE = ZoneInfo("Europe/Stockholm")
+HOME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 VISIT_OUTCOMES = frozenset({"visited", "camera_failed_visit"})
 """Outcomes documented after going into the room."""
 DOWNTIME_KINDS = frozenset({"node_offline", "camera_fault"})
@@ -119,13 +121,12 @@ def local_night(moment: datetime, zone: ZoneInfo = HOME_ZONE) -> date:
     """The local date on which the night holding `moment` began (a night runs noon to noon)."""
     if moment.tzinfo is None:
         raise ValueError(f"moment must carry a time zone, got {moment.isoformat()}")
-    local = moment.astimezone(zone)
-    return local.date() if local.time() >= NIGHT_STARTS else local.date() - timedelta(days=1)
+    return night_of(moment, zone)
 
 
 def night_start(night: date, zone: ZoneInfo = HOME_ZONE) -> datetime:
     """When the night beginning on `night` begins, in UTC."""
-    return datetime.combine(night, NIGHT_STARTS, tzinfo=zone).astimezone(UTC)
+    return tonight.night_start(night, zone)
 
 
 def month_nights(year: int, month: int) -> list[date]:

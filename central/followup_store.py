@@ -23,6 +23,7 @@ from central import night_service
 from central.followup import ChangeRecord, CheckinRecord, EventRecord, night_start
 from central.models import AuditEntry
 from central.night_models import Outcome
+from central.store import aware
 from nattvakt.events import EventRejected, decode_stream_entry
 
 NOT_IN_FORCE = frozenset({"no_consent", "not_yet_valid", "expired", "withdrawn"})
@@ -68,7 +69,7 @@ def load_changes(db: Session, nights: Sequence[date]) -> list[ChangeRecord]:
         change = str(json.loads(row.details).get("change", ""))
         kind = "pause" if change.startswith("paused") else "resume" if change.startswith("pause ended") \
             else "consent_change"
-        changes.append(ChangeRecord(at=night_service.aware(row.at), kind=kind))
+        changes.append(ChangeRecord(at=aware(row.at), kind=kind))
     return changes
 
 
@@ -119,14 +120,14 @@ def join_events(stream: dict[str, dict[str, Any]], acks: dict[str, datetime],
     latest: dict[str, Outcome] = {}
     for row in outcomes:
         assert row.event_id is not None
-        recorded = night_service.aware(row.recorded_at)
+        recorded = aware(row.recorded_at)
         first_doc.setdefault(row.event_id, recorded)
         latest[row.event_id] = row
     records = []
     for event_id in sorted(set(stream) | set(latest)):
         s = stream.get(event_id)
         o = latest.get(event_id)
-        started = s["started_at"] if s else night_service.aware(o.event_at or o.recorded_at) if o else None
+        started = s["started_at"] if s else aware(o.event_at or o.recorded_at) if o else None
         assert started is not None
         records.append(EventRecord(
             event_id=event_id, kind=s["kind"] if s else (o.event_kind if o and o.event_kind else "unknown"),

@@ -7,11 +7,12 @@ The lockout grows (doubling) rather than lasting for good, so an attacker cannot
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from central.night_models import LoginAttempt
+from central.store import aware
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +33,6 @@ def lockout_for(failures: int, policy: LockoutPolicy) -> timedelta:
     return min(policy.base * (1 << doublings), policy.cap)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
 def locked_for(db: Session, username: str, now: datetime) -> timedelta:
@@ -41,7 +40,7 @@ def locked_for(db: Session, username: str, now: datetime) -> timedelta:
     row = db.get(LoginAttempt, username)
     if row is None or row.locked_until is None:
         return timedelta(0)
-    return max(_aware(row.locked_until) - now, timedelta(0))
+    return max(aware(row.locked_until) - now, timedelta(0))
 
 
 def record_failure(db: Session, username: str, now: datetime, policy: LockoutPolicy) -> timedelta:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from central.night_models import Outcome
-from central.night_service import HOME_ZONE, RecipientNight, aware
+from central.night_service import HOME_ZONE, RecipientNight
 from central.night_text import REPORT_TEXT
 from central.page_text import Lang
+from central.store import aware
 from central.tonight import Slot
 
 CSV_COLUMNS = ("kind", "recipient", "room", "time", "state", "outcome", "note", "staff", "documented_at")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections import defaultdict
@@ -18,9 +17,10 @@ from central.audit_store import append, commit_with_retry
 from central.models import CameraNode, ConsentVersion, Recipient
 from central.night_models import Outcome, Room, ScheduleEntry, Zone
 from central.night_schemas import ZoneIn
-from central.tonight import Documented, OutcomeKind, Slot, night_slots
+from central.staff import token_hash
+from central.store import aware
+from central.tonight import Documented, OutcomeKind, Slot, night_of, night_slots
 from privacy.consent_model import DEFAULT_TIMEZONE, MINUTES_PER_DAY, Consent
-from privacy.consent_policy import NIGHT_STARTS
 
 HOME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
@@ -29,14 +29,10 @@ class ScheduleError(ValueError):
     """A check-in time that the recipient's consent does not cover."""
 
 
-def aware(moment: datetime) -> datetime:
-    """Stored datetimes come back from SQLite without a zone; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def current_night(now: datetime, zone: ZoneInfo = HOME_ZONE) -> date:
-    local = now.astimezone(zone)
-    return local.date() if local.time() >= NIGHT_STARTS else local.date() - timedelta(days=1)
+    return night_of(now, zone)
 
 
 def schedule_of(db: Session, recipient_id: int) -> list[time]:
@@ -153,8 +149,6 @@ def list_rooms(db: Session) -> list[Room]:
     return list(db.scalars(select(Room).order_by(Room.name)))
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_node_token(db: Session, node_id: str, actor: str) -> str:

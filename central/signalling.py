@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import hmac
 import logging
 from collections import OrderedDict
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from central import audit_store
 from central.event_feed import EventFeed, FeedItem
 from central.models import CameraNode
+from central.staff import token_hash
 from nattvakt.lookin_protocol import Answer, Close, Hello, Offer, Refused, Started, Stopped
 from nattvakt.node_token import token_matches
 
@@ -71,7 +71,7 @@ def verify_node(db: Session, master: bytes, node_id: str, presented: str) -> boo
     """A node's stored token (SHA-256 in `camera_node.token_hash`) when one was issued, else the derived one."""
     node = db.get(CameraNode, node_id)
     if node is not None and node.token_hash:
-        given = hashlib.sha256(presented.encode(errors="surrogatepass")).hexdigest()
+        given = token_hash(presented)
         return hmac.compare_digest(node.token_hash.encode(), given.encode())
     return token_matches(master, node_id, presented)
 

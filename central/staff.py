@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from central.models import LoginSession, Staff
+from central.store import aware
 
 Role = Literal["night_staff", "nurse_admin", "ops"]
 ROLES: tuple[Role, ...] = ("night_staff", "nurse_admin", "ops")
@@ -54,7 +55,8 @@ def authenticate(db: Session, username: str, password: str) -> Staff | None:
     return staff
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of a secret token (login session, node): its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -63,16 +65,16 @@ def open_session(db: Session, staff: Staff, hours: float) -> str:
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     db.execute(delete(LoginSession).where(LoginSession.expires_at < now))
-    db.add(LoginSession(token_hash=_token_hash(token), staff_id=staff.id, expires_at=now + timedelta(hours=hours)))
+    db.add(LoginSession(token_hash=token_hash(token), staff_id=staff.id, expires_at=now + timedelta(hours=hours)))
     db.commit()
     return token
 
 
 def staff_for_token(db: Session, token: str) -> Staff | None:
-    row = db.get(LoginSession, _token_hash(token))
+    row = db.get(LoginSession, token_hash(token))
     if row is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    expires = aware(row.expires_at)
     if expires < datetime.now(UTC):
         db.delete(row)
         db.commit()
@@ -81,5 +83,5 @@ def staff_for_token(db: Session, token: str) -> Staff | None:
 
 
 def close_session(db: Session, token: str) -> None:
-    db.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    db.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
     db.commit()

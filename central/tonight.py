@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, get_args
+from zoneinfo import ZoneInfo
 
 from privacy.consent_model import Consent
 from privacy.consent_policy import NIGHT_STARTS, Action, decide, window_interval
@@ -61,12 +62,20 @@ class Slot:
     """Whether consent allows a camera look-in at the planned moment (else the check-in is a visit)."""
 
 
+def night_of(moment: datetime, zone: ZoneInfo) -> date:
+    """The local date on which the night holding `moment` began (a night runs local noon to noon)."""
+    local = moment.astimezone(zone)
+    return local.date() if local.time() >= NIGHT_STARTS else local.date() - timedelta(days=1)
+
+
+def night_start(night: date, zone: ZoneInfo) -> datetime:
+    """When the night beginning on local date `night` begins, in UTC (23 or 25 hours after the last one at DST)."""
+    return datetime.combine(night, NIGHT_STARTS, tzinfo=zone).astimezone(UTC)
+
+
 def night_bounds(night: date, zone_consent: Consent) -> tuple[datetime, datetime]:
     """The night beginning on local date `night`: local noon to the next local noon, in UTC."""
-    zone = zone_consent.zone
-    start = datetime.combine(night, NIGHT_STARTS, tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(night + timedelta(days=1), NIGHT_STARTS, tzinfo=zone).astimezone(UTC)
-    return start, end
+    return night_start(night, zone_consent.zone), night_start(night + timedelta(days=1), zone_consent.zone)
 
 
 def planned_slots(consent: Consent, night: date, schedule: Iterable[time] = ()) -> list[tuple[datetime, datetime,
