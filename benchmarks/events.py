@@ -38,8 +38,8 @@ import numpy as np
 from benchmarks.budgets import BUDGETS_PATH
 from benchmarks.footage import VTEST, gmdcsa24_dir, read_frames, video_fps
 from benchmarks.results import BenchResult, Figure
-from camera_node.detector import DetectionResult, NanoDetDetector
-from camera_node.detector.nanodet import MODELS_DIR
+from camera_node.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
+from camera_node.detector.nanodet import MODELS_DIR, file_sha256
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
@@ -148,12 +148,15 @@ def run_clip(
     zones: tuple[ZoneSettings, ...] = (),
     *,
     raw: bool = False,
-    rules: RuleSettings | None = None,
+    node: NodeSettings | None = None,
     limit: int | None = None,
     width: int | None = None,
 ) -> ClipRun:
-    """The node's pipeline on one video, at about `NODE_FPS`; clip time is the pipeline's clock."""
-    node = NodeSettings(zones=zones, rules=rules or RuleSettings(), detector_threads=2)
+    """The node's pipeline on one video, at about `NODE_FPS`; clip time is the pipeline's clock.
+
+    `node` carries the rule and detector settings (default: the node's, 2 detector threads); zones are the clip's.
+    """
+    node = (node or NodeSettings(detector_threads=2)).model_copy(update={"zones": zones})
     stage: DetectionStage = build_detection_stage(node, ROOM)
     adapter = None
     if raw:
@@ -209,10 +212,10 @@ class Tally:
         return self.person_track_frames / self.track_frames if self.track_frames else float("nan")
 
 
-def score_bedroom(clips: list[BedroomClip], *, raw: bool, rules: RuleSettings) -> Tally:
+def score_bedroom(clips: list[BedroomClip], *, raw: bool, node: NodeSettings) -> Tally:
     tally = Tally()
     for clip in clips:
-        run = run_clip(clip.path, ROOM_ZONES[clip.room], raw=raw, rules=rules)
+        run = run_clip(clip.path, ROOM_ZONES[clip.room], raw=raw, node=node)
         floor = run.opened("on_floor")
         tally.frames += run.frames
         tally.frames_with_person += run.frames_with_track
@@ -277,10 +280,10 @@ def vtest_reference(limit: int | None) -> Iterator[tuple[list[Box], list[Box]]]:
 
 
 def score_vtest(
-    limit: int | None, reference: list[tuple[list[Box], list[Box]]], *, raw: bool
+    limit: int | None, reference: list[tuple[list[Box], list[Box]]], *, raw: bool, node: NodeSettings
 ) -> tuple[Agreement, Agreement]:
     """Agreement of located people, and of every confirmed track (carried ones included)."""
-    run = run_clip(VTEST, (), raw=raw, limit=limit)
+    run = run_clip(VTEST, (), raw=raw, node=node, limit=limit)
     located, carried = Agreement(), Agreement()
     for agreement, per_frame in ((located, run.boxes), (carried, run.all_boxes)):
         for (sure, plausible), boxes in zip(reference, per_frame, strict=True):
@@ -310,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nattvakt bench events", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="vtest only, 200 frames: a smoke run, not a measurement")
     parser.add_argument("--on-floor-s", type=float, help="override RuleSettings.on_floor_s (default: the setting's)")
+    parser.add_argument(
+        "--model", type=Path, help="a candidate detector ONNX file instead of the committed default (trusted as is)"
+    )
     parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     args = parser.parse_args(argv)
     try:
@@ -318,6 +324,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench events: {exc}", file=sys.stderr)
         return 2
     rules = RuleSettings() if args.on_floor_s is None else RuleSettings(on_floor_s=args.on_floor_s)
+    node = NodeSettings(rules=rules, detector_threads=2)
+    if args.model is not None:
+        try:
+            sha256 = file_sha256(args.model)
+        except OSError as exc:
+            print(f"bench events: cannot read --model {str(args.model)!r}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        node = node.model_copy(update={"detector_model": args.model, "detector_model_sha256": sha256})
+    print(f"detector model: {node.detector_model or DEFAULT_MODEL}")
     print(f"rules: on_floor after {rules.on_floor_s} s down (≥ 70 % of frames), lying at box w/h ≥ "
           f"{rules.lying_aspect}; node at {NODE_FPS:g} fps, detector ≤ {NodeSettings().detector_max_rate:g}/s")
     figures: list[Figure] = []
@@ -335,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                                     ": GMDCSA24 clips not found (../shared/data/gmdcsa24 or NATTVAKT_FOOTAGE_DIR)"))
     else:
         for raw in (False, True):
-            tally = score_bedroom(clips, raw=raw, rules=rules)
+            tally = score_bedroom(clips, raw=raw, node=node)
             kind = "raw" if raw else "private"
             delays = tally.delays
             print(f"bedroom, {kind} frames ({len(clips)} GMDCSA24 clips):")
@@ -362,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         reference = list(vtest_reference(limit))
         for raw in (False, True):
             kind = "raw" if raw else "private"
-            agreement, carried = score_vtest(limit, reference, raw=raw)
+            agreement, carried = score_vtest(limit, reference, raw=raw, node=node)
             print(f"vtest, {kind} frames: people located (tracks detected in the last {LOCATED_S} s): recall "
                   f"{agreement.recall:.3f} ({agreement.found}/{agreement.reference}), precision "
                   f"{agreement.precision:.3f} ({agreement.agreeing}/{agreement.boxes} boxes); every confirmed "

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from camera_node.motion_events import RoomIdentity
 from camera_node.rules.geometry import Box
 from camera_node.rules.hysteresis import Hysteresis, HysteresisConfig
+from camera_node.rules.posture import PostureConfig, is_still
 from camera_node.rules.room import RoomRules
 from camera_node.rules.tracker import PersonBox, PersonTracker, TrackerConfig, merge_parts
 from camera_node.rules.zones import RoomZones
@@ -120,6 +121,32 @@ def test_a_lying_person_found_in_parts_is_one_box() -> None:
     assert merge_parts([torso, whole]) == [PersonBox(LYING, 0.35)]
     stray = PersonBox((0.0, 0.0, 1.0, 1.0), 0.1)  # a faint box around everything is not the whole
     assert merge_parts([stray, torso]) == [torso]
+
+
+def test_a_weak_upright_box_beside_a_lying_person_does_not_take_their_track() -> None:
+    """Seen on GMDCSA24 Subject_1-Fall-15: after the fall the chair scored 0.36 as a person and, touching the lying
+    person's box, took over their track, so the person read as upright and no on_floor opened."""
+    tracker = PersonTracker(TrackerConfig(start_score=0.5, keep_score=0.25, confirm_hits=2))
+    for tick in range(3):
+        tracker.update(tick / 10, [PersonBox(LYING, 0.6)], [])
+    chair: Box = (0.42, 0.55, 0.52, 0.9)  # upright, overlapping the lying box's end a little
+    step = tracker.update(0.3, [PersonBox(chair, 0.36)], [])
+    assert [t.box for t in step.tracks] == [LYING]
+    getting_up: Box = (0.3, 0.5, 0.45, 0.97)  # upright and surely a person: the same person standing up
+    step = tracker.update(0.4, [PersonBox(getting_up, 0.7)], [])
+    assert [t.box for t in step.tracks] == [getting_up]
+
+
+def test_a_part_replacing_a_lying_body_is_not_movement_but_crawling_away_is() -> None:
+    """Seen on GMDCSA24 Subject_2-Fall-13: a weak box on the lying person's legs replaced the whole box, its
+    centre jumped by more than half of the *small* box, and the person read as moving for a second."""
+    config = PostureConfig()
+    lying: Box = (0.45, 0.68, 0.90, 1.00)
+    history = [(t / 10, lying) for t in range(10)]
+    legs: Box = (0.79, 0.82, 0.95, 0.99)
+    assert is_still(legs, history, 1.0, 4 / 3, config)
+    crawled: Box = (0.05, 0.68, 0.50, 1.00)  # the whole body, a body length to the left
+    assert not is_still(crawled, history, 1.0, 4 / 3, config)
 
 
 # --- room rules -----------------------------------------------------------------------------------------------

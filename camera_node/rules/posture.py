@@ -48,12 +48,17 @@ def pixel_aspect(box: Box, view_aspect: float) -> float:
 def is_still(
     box: Box, history: Iterable[tuple[float, Box]], now: float, view_aspect: float, config: PostureConfig
 ) -> bool:
-    """Little movement *while lying*: the fall itself (a standing box becoming a lying one) is not movement."""
+    """Little movement *while lying*: the fall itself (a standing box becoming a lying one) is not movement.
+
+    Movement is measured against the longer of the two boxes' sides: when a weak detection of a part (legs, a
+    torso) replaces the whole, its centre shifts although the body did not move.
+    """
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    limit = config.still_share * max(box[2] - box[0], box[3] - box[1])
+    side = max(box[2] - box[0], box[3] - box[1])
     for at, past in history:
         if at < now - config.still_s or pixel_aspect(past, view_aspect) < config.lying_aspect:
             continue
+        limit = config.still_share * max(side, past[2] - past[0], past[3] - past[1])
         if abs((past[0] + past[2]) / 2 - cx) > limit or abs((past[1] + past[3]) / 2 - cy) > limit:
             return False
     return True

@@ -58,6 +58,12 @@ class TrackerConfig:
     part_hold_weaker: float = 0.75
     """A detection inside a track's box and less than half its size is a part (a lying person's torso): the track
     keeps its box for up to `part_hold_s`, unless the part scores above the box's score / `part_hold_weaker`."""
+    flip_iou: float = 0.3
+    flip_aspect: float = 0.6
+    """A weak detection (below `start_score`) whose box is much taller for its width than the track's (aspect below
+    `flip_aspect` of it) continues the track only if it overlaps it by `flip_iou`: next to a person lying on the
+    floor, a chair or a bedpost scored as a weak person must not take the lying person's track; a person getting
+    up is seen surely, or in the same place."""
     predict_s: float = 1.0
     """For this long after a detection, a track without one moves on at its last speed."""
     history_s: float = 10.0
@@ -161,12 +167,18 @@ class PersonTracker:
 
     def _match(self, detections: Sequence[PersonBox]) -> list[tuple[Track, PersonBox]]:
         """Greedy one-to-one matching: confirmed tracks first, then by overlap plus detection score."""
+        cfg = self.config
         candidates = []
         for track in self._tracks:
             for detection in detections:
                 affinity = _affinity(track.box, detection.box)
-                if affinity >= self.config.match_iou:
-                    candidates.append((track.confirmed, affinity, detection.score, track, detection))
+                if affinity < cfg.match_iou or (
+                    detection.score < cfg.start_score
+                    and _aspect(detection.box) < cfg.flip_aspect * track.aspect
+                    and iou(track.box, detection.box) < cfg.flip_iou
+                ):
+                    continue
+                candidates.append((track.confirmed, affinity, detection.score, track, detection))
         # Overlap and score both count: a falling person may yield a weak whole box and a slightly surer part.
         candidates.sort(key=lambda c: (c[0], c[1] + c[2]), reverse=True)
         used_tracks: set[int] = set()
@@ -287,6 +299,10 @@ def _part_of(part: Box, whole: Box) -> bool:
 
 def _intersection(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _aspect(box: Box) -> float:
+    return (box[2] - box[0]) / max(1e-6, box[3] - box[1])
 
 
 def _area(box: Box) -> float:
