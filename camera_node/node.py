@@ -18,6 +18,7 @@ from camera_node.motion_events import MotionEventRule, RoomIdentity
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage
+from camera_node.timing import StageTimings
 from nattvakt.events import Event
 from nattvakt.settings import Settings
 from privacy.filters import PrivacyFilter
@@ -42,6 +43,7 @@ async def run_node(settings: Settings) -> None:
     motion = MotionDetector(
         MotionConfig(threshold=cfg.motion_threshold, background=cfg.motion_background, ignore=cfg.motion_ignore)
     )
+    timings = StageTimings()
     processor = FrameProcessor(
         PrivacyFilter(),
         motion,
@@ -49,7 +51,8 @@ async def run_node(settings: Settings) -> None:
         CameraFaultMonitor(identity, cfg.camera_fault_after_s),
         identity,
         # Person detection and care rules; a model that will not load leaves them on motion with `detector_fault`.
-        detect=(detection := build_detection_stage(cfg, identity)),
+        detect=(detection := build_detection_stage(cfg, identity, timings=timings)),
+        timings=timings,
     )
     pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, publisher.submit, event))
     parts = NodeParts(cfg.node_id, capture, pipeline, publisher, detection, cfg.detector_enabled)

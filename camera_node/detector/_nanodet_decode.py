@@ -1,8 +1,8 @@
 """NanoDet pre- and post-processing as pure numpy/OpenCV functions (no session, no state).
 
-The model (see models/MODEL_CARD.md) takes a [1, 3, 416, 416] BGR image normalised with the
-ImageNet-style mean/std below and returns, per stride 8/16/32, a score map [1, N, 80] (already
-through a sigmoid) and a box map [1, N, 44]: for each of the 4 sides (left, top, right, bottom)
+The model (see models/MODEL_CARD.md) takes a [1, 3, H, W] BGR image (416x416 as trained; the edge build fixes
+a smaller size) normalised with the ImageNet-style mean/std below and returns, per stride 8/16/32, a score map
+[1, N, 80] (already through a sigmoid) and a box map [1, N, 44]: for each of the 4 sides (left, top, right, bottom)
 an 11-bin distribution whose softmax expectation, times the stride, is the distance from the
 cell centre ((col + 0.5) · stride, (row + 0.5) · stride) to that side.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 INPUT_SIZE = 416
-"""Side of the square input the network was trained at; a converted model may fix a smaller multiple of 32."""
+"""Side of the square input the network was trained at; a converted model may fix other multiples of 32."""
 STRIDES = (8, 16, 32)
 BINS = 11
 NUM_CLASSES = 80
@@ -37,20 +37,20 @@ class Grid:
     cy: Floats
 
 
-def make_grids(size: int) -> tuple[Grid, ...]:
+def make_grids(width: int, height: int) -> tuple[Grid, ...]:
     grids = []
     for stride in STRIDES:
-        cells = size // stride
-        rows, cols = np.divmod(np.arange(cells * cells, dtype=np.float32), cells)
+        columns = width // stride
+        rows, cols = np.divmod(np.arange(columns * (height // stride), dtype=np.float32), columns)
         cx = ((cols + 0.5) * stride).astype(np.float32)
         cy = ((rows + 0.5) * stride).astype(np.float32)
         grids.append(Grid(stride, cx, cy))
     return tuple(grids)
 
 
-def preprocess(bgr: Pixels, size: int) -> Floats:
-    """Stretch to size x size (4:3 camera views lose little, and no input is wasted on padding), normalise, NCHW."""
-    resized = cv2.resize(bgr, (size, size), interpolation=cv2.INTER_LINEAR)
+def preprocess(bgr: Pixels, width: int, height: int) -> Floats:
+    """Stretch to width x height (no input wasted on padding; a 4:3 input keeps 4:3 views undistorted), NCHW."""
+    resized = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_LINEAR)
     # Planar first, then normalise in place: broadcasting over a trailing axis of 3 is ~10x slower in numpy.
     planes = np.ascontiguousarray(resized.transpose(2, 0, 1), dtype=np.float32)
     planes -= _MEAN[:, None, None]
@@ -67,7 +67,7 @@ def decode(
 ) -> tuple[Floats, Floats, npt.NDArray[np.int32]]:
     """Candidate boxes (x1, y1, x2, y2 in model-input pixels), scores and classes above the threshold, before NMS.
 
-    Only cells that pass the threshold are decoded, so the softmax runs on a handful of rows, not on 3,549.
+    Only cells that pass the threshold are decoded, so the softmax runs on a handful of rows, not on thousands.
     """
     all_boxes, all_scores, all_classes = [], [], []
     for score_map, box_map, grid in zip(scores, boxes, grids, strict=True):

@@ -19,6 +19,7 @@ from camera_node.rules.room import RoomRules
 from camera_node.rules.situations import WallClock
 from camera_node.rules.tracker import PersonBox
 from camera_node.rules.zones import RoomZones
+from camera_node.timing import StageTimings
 from nattvakt.events import Event, Severity
 from nattvakt.settings import NodeSettings
 from privacy.frames import PrivateFrame
@@ -40,8 +41,11 @@ class DetectionStage:
         *,
         recheck_s: float,
         load_error: str | None = None,
+        timings: StageTimings | None = None,
     ) -> None:
         self.rules = rules
+        self.timings = timings
+        """Where each detector run's own time goes (stage `detector`: the frames it ran on only, unlike `detect`)."""
         self.detector = detector
         self.gate = gate
         self.recheck_s = recheck_s
@@ -85,6 +89,8 @@ class DetectionStage:
                 events.append(self._fault(now, "inference_failing", str(exc)))
             return None
         self.runs += 1
+        if self.timings is not None:
+            self.timings.record("detector", result.inference_ms)
         if self._failures >= FAILURES_BEFORE_FAULT:
             events.append(self.rules.situations.end("detector_fault", now))
         self._failures = 0
@@ -102,7 +108,7 @@ class DetectionStage:
 
 
 def build_detection_stage(
-    node: NodeSettings, identity: RoomIdentity, *, wall: WallClock | None = None
+    node: NodeSettings, identity: RoomIdentity, *, wall: WallClock | None = None, timings: StageTimings | None = None
 ) -> DetectionStage:
     """The stage the node's settings describe; a model that will not load gives a degraded stage, not an error."""
     rules = RoomRules(
@@ -124,4 +130,4 @@ def build_detection_stage(
             log.error("%s: person detection unavailable, running on motion-only rules: %s", identity.node, exc)
             load_error = str(exc)
     return DetectionStage(rules, detector, DetectionGate(node.detector_max_rate), recheck_s=node.rules.recheck_s,
-                          load_error=load_error)
+                          load_error=load_error, timings=timings)
