@@ -18,16 +18,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.footage import VTEST, gmdcsa24_dir, read_frames
+from benchmarks.matching import Agreement
 from benchmarks.results import BenchResult
 from camera_node.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
 from camera_node.detector.nanodet import MODELS_DIR
+from camera_node.rules.geometry import Box
 from camera_node.timing import summarise
 from privacy import PrivacyFilter, PrivateFrame, RawFrame
 
@@ -35,46 +36,11 @@ MODELS = ("nanodet-g.onnx", "nanodet-g.int8.onnx")
 THRESHOLD = 0.5
 REFERENCE_SURE = 0.6
 REFERENCE_PLAUSIBLE = 0.3
-Box = tuple[float, float, float, float]
 
 
-@dataclass
-class Agreement:
-    reference: int = 0
-    found: int = 0
-    detections: int = 0
-    agreeing: int = 0
-
-    def add(self, sure: list[Box], plausible: list[Box], got: list[Box]) -> None:
-        self.reference += len(sure)
-        self.found += _matches(sure, got)
-        self.detections += len(got)
-        self.agreeing += _matches(got, plausible)
-
-    def line(self) -> str:
-        recall = self.found / self.reference if self.reference else float("nan")
-        precision = self.agreeing / self.detections if self.detections else float("nan")
-        return f"recall {recall:.3f} ({self.found}/{self.reference})  precision {precision:.3f}"
-
-
-def _iou(a: Box, b: Box) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _matches(targets: list[Box], candidates: list[Box]) -> int:
-    """Greedy one-to-one matches at IoU ≥ 0.5: how many targets have a candidate."""
-    free = list(candidates)
-    count = 0
-    for target in targets:
-        best = max(free, key=lambda c: _iou(target, c), default=None)
-        if best is not None and _iou(target, best) >= 0.5:
-            free.remove(best)
-            count += 1
-    return count
+def _line(agreement: Agreement) -> str:
+    return (f"recall {agreement.recall:.3f} ({agreement.found}/{agreement.reference})  "
+            f"precision {agreement.precision:.3f}")
 
 
 def _boxes(result: DetectionResult, threshold: float) -> list[Box]:
@@ -119,7 +85,7 @@ def measure_agreement(video: Path, every: int, limit: int | None, tally: dict[st
 
 
 def _new_tally() -> dict[str, Agreement]:
-    return {f"{name} {kind}": Agreement() for name in MODELS for kind in ("raw", "private")}
+    return {f"{name} {kind}": Agreement(least=0.5) for name in MODELS for kind in ("raw", "private")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,7 +131,7 @@ def _report_agreement(*, quick: bool) -> None:
     vtest = _new_tally()
     measure_agreement(VTEST, every=4, limit=200 if quick else None, tally=vtest)
     for key, agreement in vtest.items():
-        print(f"  vtest    {key:30s} {agreement.line()}")
+        print(f"  vtest    {key:30s} {_line(agreement)}")
     clips_dir = gmdcsa24_dir()
     if clips_dir is None:
         print("  bedroom  skipped: GMDCSA24 clips not found (../shared/data/gmdcsa24 or NATTVAKT_FOOTAGE_DIR)")
@@ -175,7 +141,7 @@ def _report_agreement(*, quick: bool) -> None:
         for clip in clips:
             measure_agreement(clip, every=5, limit=None, tally=bedroom)
         for key, agreement in bedroom.items():
-            print(f"  bedroom  {key:30s} {agreement.line()}  ({len(clips)} clips)")
+            print(f"  bedroom  {key:30s} {_line(agreement)}  ({len(clips)} clips)")
 
 
 def _check_budget(latency: dict[tuple[str, int], tuple[float, float]], budget: dict[str, float]) -> int:

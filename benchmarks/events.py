@@ -37,6 +37,7 @@ import numpy as np
 
 from benchmarks.budgets import BUDGETS_PATH
 from benchmarks.footage import VTEST, gmdcsa24_dir, read_frames, video_fps
+from benchmarks.matching import Agreement
 from benchmarks.results import BenchResult, Figure
 from camera_node.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
 from camera_node.detector.nanodet import MODELS_DIR, file_sha256
@@ -44,7 +45,7 @@ from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
 from camera_node.pipeline import FrameProcessor
-from camera_node.rules.geometry import Box, iou
+from camera_node.rules.geometry import Box
 from camera_node.rules.stage import DetectionStage, build_detection_stage
 from nattvakt.events import Event
 from nattvakt.settings import NodeSettings, RuleSettings, ZoneSettings
@@ -239,33 +240,6 @@ def score_bedroom(clips: list[BedroomClip], *, raw: bool, node: NodeSettings) ->
     return tally
 
 
-@dataclass
-class Agreement:
-    reference: int = 0
-    found: int = 0
-    boxes: int = 0
-    agreeing: int = 0
-
-    @property
-    def recall(self) -> float:
-        return self.found / self.reference if self.reference else float("nan")
-
-    @property
-    def precision(self) -> float:
-        return self.agreeing / self.boxes if self.boxes else float("nan")
-
-
-def _matches(targets: list[Box], candidates: list[Box], least: float = 0.3) -> int:
-    free = list(candidates)
-    count = 0
-    for target in targets:
-        best = max(free, key=lambda c: iou(target, c), default=None)
-        if best is not None and iou(target, best) >= least:
-            free.remove(best)
-            count += 1
-    return count
-
-
 def vtest_reference(limit: int | None) -> Iterator[tuple[list[Box], list[Box]]]:
     """Per processed vtest frame: (people, plausible people) from fp32 NanoDet on the raw frame, in fractions."""
     reference = NanoDetDetector(MODELS_DIR / "nanodet-g.onnx", threads=2, score_threshold=0.3)
@@ -284,13 +258,10 @@ def score_vtest(
 ) -> tuple[Agreement, Agreement]:
     """Agreement of located people, and of every confirmed track (carried ones included)."""
     run = run_clip(VTEST, (), raw=raw, node=node, limit=limit)
-    located, carried = Agreement(), Agreement()
+    located, carried = Agreement(least=0.3), Agreement(least=0.3)
     for agreement, per_frame in ((located, run.boxes), (carried, run.all_boxes)):
         for (sure, plausible), boxes in zip(reference, per_frame, strict=True):
-            agreement.reference += len(sure)
-            agreement.found += _matches(sure, boxes)
-            agreement.boxes += len(boxes)
-            agreement.agreeing += _matches(boxes, plausible)
+            agreement.add(sure, plausible, boxes)
     return located, carried
 
 

@@ -20,10 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import av
 import httpx
@@ -32,11 +30,11 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from benchmarks.budgets import BudgetError, load_budgets
+from benchmarks.children import child_env, consent_terms, cpu_seconds, spawn_part
 from benchmarks.footage import gmdcsa24_dir
 from benchmarks.results import BenchResult
 from central.staff import upsert_staff
 from central.store import open_store
-from nattvakt.childproc import die_with_parent
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port, start_redis
 
@@ -45,27 +43,11 @@ PASSWORD = "bench-lösenord-123"
 STREAM = "bench-lookin:events"
 
 
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "nattvakt", *args], env=env, stdout=log.open("ab"),
-                            stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-
-
-def _env(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NATTVAKT_")}
-    env.update({f"NATTVAKT_{k.upper()}": v for k, v in settings.items()})
-    return env
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _cpu_share(pid: int, seconds: float) -> float:
     """Node CPU over `seconds`, as a percentage of one core."""
-    before, began = _cpu_seconds(pid), time.monotonic()
+    before, began = cpu_seconds(pid), time.monotonic()
     await asyncio.sleep(seconds)
-    return 100 * (_cpu_seconds(pid) - before) / (time.monotonic() - began)
+    return 100 * (cpu_seconds(pid) - before) / (time.monotonic() - began)
 
 
 class _Viewer:
@@ -91,7 +73,7 @@ class _Viewer:
         return str(self.pc.localDescription.sdp)
 
 
-async def _one_lookin(night: httpx.AsyncClient, event_id: str, stream_s: float = 0.0) -> tuple[float, str, _Viewer]:
+async def _one_lookin(night: httpx.AsyncClient, event_id: str) -> tuple[float, str, _Viewer]:
     viewer = _Viewer()
     clicked = time.monotonic()
     response = await night.post("/api/lookins", json={"sdp": await viewer.offer(), "event_id": event_id})
@@ -114,21 +96,13 @@ async def _close(night: httpx.AsyncClient, lookin_id: str, viewer: _Viewer) -> N
         await asyncio.sleep(0.05)
 
 
-def _terms() -> dict[str, Any]:
-    start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    now_local = datetime.now(ZoneInfo("Europe/Stockholm"))
-    return {"given_by": [{"role": "recipient", "name": "Bench"}], "given_at": start, "valid_from": start,
-            "scope": {"scheduled": [{"at": f"{now_local:%H:%M}", "window_min": 20}], "event_kinds": ["on_floor"],
-                      "privacy_level": "pixelate", "max_lookin_s": 60}}
-
-
 async def _measure(base: str, redis_url: str, node_pid: int, runs: int, cpu_window_s: float) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as nurse, \
             httpx.AsyncClient(base_url=base, timeout=30) as night:
         for client, user in ((nurse, "sara"), (night, "nils")):
             (await client.post("/api/login", json={"username": user, "password": PASSWORD})).raise_for_status()
         rid = (await nurse.post("/api/recipients", json={"name": "Bench", "room": "rum-b"})).json()["id"]
-        (await nurse.post(f"/api/recipients/{rid}/consent", json=_terms())).raise_for_status()
+        (await nurse.post(f"/api/recipients/{rid}/consent", json=consent_terms())).raise_for_status()
         (await nurse.put(f"/api/nodes/{NODE}", json={"recipient_id": rid})).raise_for_status()
         event = Event(node=NODE, room="rum-b", kind="on_floor", severity=Severity.HIGH)
         bus = redis.Redis.from_url(redis_url)
@@ -191,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         common = {"redis_url": server.url, "database_url": database_url, "data_dir": str(tmp),
                   "events_stream": STREAM, "central__port": str(port), "log_level": "WARNING"}
         base = f"http://127.0.0.1:{port}"
-        central = _spawn(["central"], _env(**common), tmp / "central.log")
+        central = spawn_part(["central"], child_env(**common), tmp / "central.log")
         node: subprocess.Popen[bytes] | None = None
         try:
             for _ in range(300):
@@ -200,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            node = _spawn(["node"], _env(**common, node__node_id=NODE, node__room="rum-b", node__source=source,
+            node = spawn_part(["node"], child_env(**common, node__node_id=NODE, node__room="rum-b", node__source=source,
                                          node__fps="10", node__width="640", node__height="480",
                                          node__detector_enabled="false"), tmp / "node.log")
             figures = asyncio.run(_measure(base, server.url, node.pid, args.runs, args.cpu_window))

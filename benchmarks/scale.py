@@ -31,10 +31,8 @@ import tomllib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import numpy as np
@@ -42,14 +40,14 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel
 
 from benchmarks.budgets import BUDGETS_PATH, BudgetError, load_budgets
+from benchmarks.children import child_env, consent_terms, cpu_seconds, spawn_part
 from benchmarks.results import BenchResult, Figure
 from camera_node.control_channel import ControlChannel
 from camera_node.heartbeat import HeartbeatSender
 from camera_node.publisher import Origin
 from nattvakt.bus import idempotent_xadd, publish_once
-from nattvakt.childproc import die_with_parent
 from nattvakt.events import Event, Severity
-from nattvakt.lookin_protocol import Answer, Close, ConsentCopyNotice, Hello, Offer, Stopped
+from nattvakt.lookin_protocol import CONTROL_PATH, Answer, Close, ConsentCopyNotice, Hello, Offer, Stopped
 from nattvakt.node_token import derive_node_token
 from nattvakt.redis_server import free_port, start_redis
 
@@ -106,11 +104,6 @@ def fresh_database(admin_dsn: str) -> Iterator[str]:
         admin.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -118,15 +111,8 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _env(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NATTVAKT_")}
-    env.update({f"NATTVAKT_{k.upper()}": v for k, v in settings.items()})
-    return env
-
-
 def start_central(env: dict[str, str], base: str, log: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([sys.executable, "-m", "nattvakt", "central"], env=env, stdout=log.open("ab"),
-                               stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+    process = spawn_part(["central"], env, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -246,14 +232,6 @@ async def follow_feed(base: str, cookies: httpx.Cookies, run: Run, ready: asynci
                     run.seen[event["id"]].set()
 
 
-def consent_terms() -> dict[str, Any]:
-    start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    now_local = datetime.now(ZoneInfo("Europe/Stockholm"))
-    return {"given_by": [{"role": "recipient", "name": "Bench"}], "given_at": start, "valid_from": start,
-            "scope": {"scheduled": [{"at": f"{now_local:%H:%M}", "window_min": 20}], "event_kinds": ["on_floor"],
-                      "privacy_level": "pixelate", "max_lookin_s": 60}}
-
-
 async def consent_rooms(nurse: httpx.AsyncClient, nodes: list[SimNode]) -> None:
     for node in nodes:
         made = await nurse.post("/api/recipients", json={"name": f"Bench {node.room}", "room": node.room})
@@ -303,7 +281,7 @@ async def measure(base: str, redis_url: str, master: bytes, central_pid: int, n_
                   seconds: float) -> dict[str, Any]:
     run = Run(secrets.token_hex(6))
     offer_sdp, answer_sdp = await sdp_pair()
-    control = base.replace("http://", "ws://") + "/api/nodes/{node_id}/ws"
+    control = base.replace("http://", "ws://") + CONTROL_PATH
     nodes = [SimNode(f"scale-{i:03d}", f"rum-{i:03d}", master, control.format(node_id=f"scale-{i:03d}"),
                      redis_url, answer_sdp) for i in range(n_nodes)]
     rooms = nodes[:min(LOOKIN_ROOMS, n_nodes)]
@@ -438,7 +416,7 @@ def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float) -> dict[str
         master = secrets.token_hex(32)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = _env(redis_url=server.url, database_url=database_url, data_dir=str(tmp), events_stream=STREAM,
+        env = child_env(redis_url=server.url, database_url=database_url, data_dir=str(tmp), events_stream=STREAM,
                    consent_key=master, central__port=str(port), log_level="WARNING")
         central = start_central(env, base, tmp / "central.log")
         try:

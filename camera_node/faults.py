@@ -63,7 +63,7 @@ class CameraFaultMonitor:
         if reason != self._reason:
             self._reason, self._since = reason, at
         if reason is None:
-            return self._end(at)
+            return self._end()
         if self._open is None and at - self._since >= self._after_s:
             self._open = Event(
                 node=self._identity.node,
@@ -78,7 +78,7 @@ class CameraFaultMonitor:
             return self._open
         return None
 
-    def _end(self, at: float) -> Event | None:
+    def _end(self) -> Event | None:
         if self._open is None:
             return None
         ended = self._open.model_copy(update={"state": "ended", "seq": self._open.seq + 1, "ended_at": utc_now()})

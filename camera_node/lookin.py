@@ -53,9 +53,6 @@ class LookinService:
     def active(self) -> tuple[str, ...]:
         return tuple(self._sessions)
 
-    def session(self, lookin_id: str) -> LookinSession | None:
-        return self._sessions.get(lookin_id)
-
     def _refuse(self, offer: Offer, code: str, text: str) -> Refused:
         log.warning("%s: look-in %s refused (%s): %s", self._node_id, offer.lookin_id, code, text)
         return Refused(lookin_id=offer.lookin_id, code=code, text=text)

@@ -13,7 +13,7 @@ from camera_node.control_channel import ControlChannel
 from camera_node.lookin import ConsentCheck, LookinService
 from camera_node.lookin_tap import OutgoingTap
 from camera_node.pipeline import FramePipeline
-from nattvakt.lookin_protocol import Close, ConsentCopyNotice, Hello, Offer, Started, Stopped
+from nattvakt.lookin_protocol import CONTROL_PATH, Close, ConsentCopyNotice, Hello, Offer, Started, Stopped
 from nattvakt.node_token import node_token
 from nattvakt.settings import IceServer, Settings
 
@@ -29,7 +29,7 @@ class ConsentSink(ConsentCheck, Protocol):
 def control_url(settings: Settings) -> str:
     """Central's control-channel WebSocket for this node."""
     base = settings.node.central_url or f"ws://{settings.central.host}:{settings.central.port}"
-    return f"{base.rstrip('/')}/api/nodes/{settings.node.node_id}/ws"
+    return base.rstrip("/") + CONTROL_PATH.format(node_id=settings.node.node_id)
 
 
 class LookinRuntime:

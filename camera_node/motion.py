@@ -74,7 +74,6 @@ class MotionDetector:
         self._ones: Mask | None = None
         self._previous: Grey | None = None
         self._brightness = 0.0
-        self._held = 0
         self._settled = 0
         self._unsettled = 0
         self.last_grey: np.ndarray | None = None
@@ -97,20 +96,16 @@ class MotionDetector:
         previous_brightness, self._brightness = self._brightness, brightness
         if abs(brightness - previous_brightness) > cfg.light_step * max(previous_brightness, 12.0):
             # The light itself changed (switch, IR mode): rebuild the background, report no motion.
-            self._background.reset(grey)
-            self._previous = grey
-            self._persist[:] = 0
-            self._held = self._settled = self._unsettled = 0
+            self._rebuild(grey)
             return MotionResult(0.0, False, light_change=True, details={"brightness": brightness})
         raw_mask: Mask = np.asarray(cv2.bitwise_and(self._background.apply(grey), self._active), np.uint8)
         changed = cv2.countNonZero(raw_mask) / self._active_px
         previous, self._previous = self._previous, grey
-        if self._held or changed > cfg.global_change:
+        if self._settled or self._unsettled or changed > cfg.global_change:  # a global change is being held
             step = cv2.countNonZero(cv2.bitwise_and(_changed(grey, previous), self._active)) / self._active_px
             verdict = self._judge_global(step)
             if verdict == "light":
-                self._background.reset(grey)
-                self._persist[:] = 0
+                self._rebuild(grey)
                 return MotionResult(0.0, False, light_change=True, details={"changed": changed})
             if verdict == "wait":
                 return MotionResult(0.0, False, details={"changed": changed})
@@ -119,7 +114,6 @@ class MotionDetector:
     def _judge_global(self, step: float) -> str:
         """Hold a global change until the picture settles (light) or keeps changing (motion)."""
         cfg = self.config
-        self._held += 1
         if step < 0.02:
             self._settled += 1
             self._unsettled = 0
@@ -127,10 +121,10 @@ class MotionDetector:
             self._unsettled += 1
             self._settled = 0
         if self._settled >= cfg.settle_frames:
-            self._held = self._settled = self._unsettled = 0
+            self._settled = self._unsettled = 0
             return "light"
         if self._unsettled >= cfg.unsettled_frames:
-            self._held = self._settled = self._unsettled = 0
+            self._settled = self._unsettled = 0
             return "motion"
         return "wait"
 
@@ -169,13 +163,19 @@ class MotionDetector:
         """First frame, or the camera changed resolution: start over at the new size."""
         w, h = size
         self._size = size
-        self._background.reset(grey)
         self._active = ignore_mask(self.config.ignore, w, h)
         self._active_px = max(1, cv2.countNonZero(self._active))
         self._persist = np.zeros((h, w), np.uint8)
         self._ones = np.ones((h, w), np.uint8)
+        self._rebuild(grey)
+
+    def _rebuild(self, grey: Grey) -> None:
+        """Start the background over from this picture: nothing persists, no global change is being held."""
+        assert self._persist is not None
+        self._background.reset(grey)
         self._previous = grey
-        self._held = self._settled = self._unsettled = 0
+        self._persist[:] = 0
+        self._settled = self._unsettled = 0
 
 
 def ignore_mask(polygons: tuple[Polygon, ...], width: int, height: int) -> Mask:

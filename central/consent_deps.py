@@ -18,6 +18,7 @@ def get_consent_copies(request: Request) -> ConsentCopies:
 
 NurseAdminDep = Annotated[Staff, Depends(require_role("nurse_admin"))]
 """May change consent, recipients and nodes."""
-CareStaffDep = Annotated[Staff, Depends(require_role("night_staff", "nurse_admin"))]
+CARE_ROLES = ("night_staff", "nurse_admin")
+CareStaffDep = Annotated[Staff, Depends(require_role(*CARE_ROLES))]
 """May read consent and tonight's check-ins, ask for a look-in, and pause on a recipient's behalf."""
 CopiesDep = Annotated[ConsentCopies, Depends(get_consent_copies)]

@@ -147,10 +147,7 @@ class EventConsumer:
 
     async def _settle(self, item: FeedItem) -> None:
         """XACK every entry of a settled item this instance knows (XACK is group-wide; a repeat is harmless)."""
-        if item.entry_ids and item.settled:
-            ids = item.entry_ids[:]
-            item.entry_ids.clear()
-            await self.ack(ids)
+        await self.ack(_take_settled(item))
 
     async def _ensure_group(self) -> None:
         try:
@@ -264,11 +261,7 @@ class EventConsumer:
         item = self._feed.get(event.id)
         if item is None:
             return [entry_id]  # a late duplicate of an event that was settled and has left the feed
-        if item.entry_ids and item.settled:
-            ids = item.entry_ids[:]
-            item.entry_ids.clear()
-            return ids
-        return []
+        return _take_settled(item)
 
     async def _mirror(self) -> None:
         """Show every instance's share of the stream, and every acknowledgement, in this instance's feed."""
@@ -384,7 +377,15 @@ class EventConsumer:
                 continue
             self._feed.add(entry_id, event)
             item = self._feed.get(event.id)
-            if item is not None and item.entry_ids and item.settled:
-                to_ack.extend(item.entry_ids)
-                item.entry_ids.clear()
+            if item is not None:
+                to_ack.extend(_take_settled(item))
         await self.ack(to_ack)
+
+
+def _take_settled(item: FeedItem) -> list[str]:
+    """The stream entries of a settled item, handed over once to be acknowledged; nothing while it is open."""
+    if not item.settled:
+        return []
+    ids = item.entry_ids[:]
+    item.entry_ids.clear()
+    return ids

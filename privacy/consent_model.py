@@ -190,10 +190,6 @@ class Consent(ConsentTerms):
     """Set when consent is withdrawn: from that moment nothing is allowed."""
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def next_local_time(moment: datetime, zone: ZoneInfo, hour: int) -> datetime:
     """The first `hour`:00 local time strictly after `moment` (used for 'pause for tonight')."""
     local = moment.astimezone(zone)

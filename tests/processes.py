@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,22 +10,11 @@ from pathlib import Path
 
 import httpx
 
-from nattvakt.childproc import die_with_parent
+from benchmarks.children import child_env as nattvakt_env
+from benchmarks.children import spawn_part as spawn
+from nattvakt.settings import Settings
 
-
-def nattvakt_env(**settings: str) -> dict[str, str]:
-    """The current environment with NATTVAKT_* settings replaced by `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NATTVAKT_")}
-    env.update({f"NATTVAKT_{key.upper()}": value for key, value in settings.items()})
-    return env
-
-
-def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "nattvakt", *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
-        preexec_fn=die_with_parent,
-    )
+__all__ = ["central_running", "nattvakt_env", "running", "spawn", "stop", "wait_http"]
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> int:
@@ -66,3 +53,15 @@ def running(args: list[str], env: dict[str, str], log: Path, health_url: str | N
         yield process
     finally:
         stop(process)
+
+
+@contextmanager
+def central_running(settings: Settings, folder: Path) -> Iterator[str]:
+    """A real central process on `settings`, its data and log in `folder`; yields its base URL once it is healthy."""
+    env = nattvakt_env(
+        redis_url=settings.redis_url_or_default(), database_url=settings.database_url, data_dir=str(folder),
+        events_stream=settings.events_stream, central__port=str(settings.central.port),
+    )
+    base = f"http://127.0.0.1:{settings.central.port}"
+    with running(["central"], env, folder / "central.log", health_url=f"{base}/healthz"):
+        yield base

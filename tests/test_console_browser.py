@@ -16,7 +16,7 @@ from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.browser import CHROMIUM, SCREENSHOTS, chromium
 from tests.conftest import STAFF_PASSWORD
-from tests.processes import nattvakt_env, running
+from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,12 +26,7 @@ pytestmark = [
 
 @pytest.fixture
 def console(settings: Settings, staff_login: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    env = nattvakt_env(
-        redis_url=settings.redis_url_or_default(), database_url=settings.database_url, data_dir=str(tmp_path),
-        events_stream=settings.events_stream, central__port=str(settings.central.port),
-    )
-    base = f"http://127.0.0.1:{settings.central.port}"
-    with running(["central"], env, tmp_path / "central.log", health_url=f"{base}/healthz"):
+    with central_running(settings, tmp_path) as base:
         yield base
 
 

@@ -15,7 +15,7 @@ from central.store import open_store
 from nattvakt.settings import Settings
 from privacy.consent_model import ConsentTerms
 from tests.browser import CHROMIUM, SCREENSHOTS, chromium
-from tests.processes import nattvakt_env, running
+from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,12 +38,7 @@ def personal_link(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, int
         code = service.issue_access_code(db, recipient.id, "sara")
         rid = recipient.id
     engine.dispose()
-    env = nattvakt_env(
-        redis_url=settings.redis_url_or_default(), database_url=settings.database_url, data_dir=str(tmp_path),
-        events_stream=settings.events_stream, central__port=str(settings.central.port),
-    )
-    base = f"http://127.0.0.1:{settings.central.port}"
-    with running(["central"], env, tmp_path / "central.log", health_url=f"{base}/healthz"):
+    with central_running(settings, tmp_path) as base:
         yield f"{base}/p/{code}", rid
 
 

@@ -36,11 +36,14 @@ __all__ = [
 ]
 
 
-def create_detector(node: NodeSettings) -> Detector:
-    """The detector the node's settings ask for; raises a `DetectorError` subclass when it cannot be loaded."""
+def create_detector(node: NodeSettings, *, score_threshold: float | None = None) -> Detector:
+    """The detector the node's settings ask for; raises a `DetectorError` subclass when it cannot be loaded.
+
+    `score_threshold`: the lowest score returned (default: the node's threshold for a new person).
+    """
     return NanoDetDetector(
         node.detector_model or DEFAULT_MODEL,
         threads=node.detector_threads,
-        score_threshold=node.detector_score_threshold,
+        score_threshold=node.detector_score_threshold if score_threshold is None else score_threshold,
         expected_sha256=node.detector_model_sha256,
     )

@@ -34,9 +34,6 @@ class Situations:
     def is_open(self, kind: EventKind) -> bool:
         return kind in self._open
 
-    def get(self, kind: EventKind) -> Event | None:
-        return self._open.get(kind)
-
     def open(
         self, kind: EventKind, started: float, severity: Severity, confidence: float, zone: str | None,
         details: dict[str, Any] | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from camera_node.detector import DEFAULT_MODEL, PERSON, DetectionGate, Detector, DetectorError, NanoDetDetector
+from camera_node.detector import PERSON, DetectionGate, Detector, DetectorError, create_detector
 from camera_node.motion import MotionResult
 from camera_node.motion_events import RoomIdentity
 from camera_node.rules.geometry import Box
@@ -51,8 +51,6 @@ class DetectionStage:
         self.recheck_s = recheck_s
         self.runs = 0
         """Detector runs so far (for benchmarks and health)."""
-        self.last_detections: tuple[PersonBox, ...] | None = None
-        """Person boxes of the last frame the detector ran on (fractions of the view); None before any."""
         self._load_error = load_error
         self._failures = 0
 
@@ -97,7 +95,6 @@ class DetectionStage:
         height, width = private.shape
         boxes = [PersonBox((d.x1 / width, d.y1 / height, d.x2 / width, d.y2 / height), d.score)
                  for d in result.of_class(PERSON)]
-        self.last_detections = tuple(boxes)
         return boxes
 
     def _fault(self, now: float, reason: str, message: str) -> Event | None:
@@ -119,13 +116,8 @@ def build_detection_stage(
     load_error: str | None = None
     if node.detector_enabled:
         try:
-            detector = NanoDetDetector(
-                node.detector_model or DEFAULT_MODEL,
-                threads=node.detector_threads,
-                # Weak boxes keep existing tracks alive; a new track still needs detector_score_threshold.
-                score_threshold=min(node.detector_score_threshold, node.rules.track_score),
-                expected_sha256=node.detector_model_sha256,
-            )
+            # Weak boxes keep existing tracks alive; a new track still needs detector_score_threshold.
+            detector = create_detector(node, score_threshold=min(node.detector_score_threshold, node.rules.track_score))
         except DetectorError as exc:
             log.error("%s: person detection unavailable, running on motion-only rules: %s", identity.node, exc)
             load_error = str(exc)

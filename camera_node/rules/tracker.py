@@ -97,7 +97,7 @@ class Track:
     @property
     def aspect(self) -> float:
         """Width / height in view fractions; callers scale by the frame's aspect to compare with pixels."""
-        return (self.box[2] - self.box[0]) / max(1e-6, self.box[3] - self.box[1])
+        return _aspect(self.box)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +286,7 @@ def _velocity(track: Track, box: Box, now: float, smoothing: float = 0.5) -> tup
     """Only for a box that kept its shape: a box that changed shape (sitting down, falling) is not walking."""
     dt = now - track.shaped_at
     old = track.box
-    if not 0 < dt <= 1.5 or abs(track.aspect - (box[2] - box[0]) / max(1e-6, box[3] - box[1])) > 0.25 * track.aspect:
+    if not 0 < dt <= 1.5 or abs(track.aspect - _aspect(box)) > 0.25 * track.aspect:
         return (0.0, 0.0)
     vx = ((box[0] + box[2]) - (old[0] + old[2])) / 2 / dt
     vy = ((box[1] + box[3]) - (old[1] + old[3])) / 2 / dt

@@ -12,8 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.consent_deps import CareStaffDep
-from central.dependencies import SESSION_COOKIE, ConsumerDep, FeedDep
+from central.consent_deps import CARE_ROLES, CareStaffDep
+from central.dependencies import SESSION_COOKIE, ConsumerDep, FeedDep, RoleCheck, current_staff
 from central.event_feed import FeedItem
 from central.schemas import FeedEntry
 from central.staff import staff_for_token
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/events", tags=["events"])
 
 EventId = Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
 
-STREAM_ROLES = ("night_staff", "nurse_admin")
+STREAM_ROLES = CARE_ROLES
 """Who may follow the live feed: the roles of `CareStaffDep`."""
 SESSION_RECHECK_S = 30.0
 """A quiet stream re-checks its login this often; a busy one before every event it sends."""
@@ -48,14 +48,9 @@ def _logged_in(sessions: sessionmaker[Session], token: str) -> str | None:
 
 def stream_login(request: Request) -> str:
     """Check the login once, without a database session that would live as long as the stream does."""
-    token = request.cookies.get(SESSION_COOKIE)
-    role = _logged_in(request.app.state.sessionmaker, token) if token else None
-    if token is None or role is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not logged in, or the session has expired")
-    if role not in STREAM_ROLES:
-        wanted = " or ".join(map(repr, STREAM_ROLES))
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the role {wanted}; yours is {role!r}")
-    return token
+    with request.app.state.sessionmaker() as db:
+        RoleCheck(STREAM_ROLES)(current_staff(request, db))
+    return request.cookies[SESSION_COOKIE]
 
 
 @router.get("/stream", response_class=EventSourceResponse)

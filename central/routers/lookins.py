@@ -40,22 +40,26 @@ def authorize(body: AuthorizeIn, db: DbDep, staff: CareStaffDep) -> LookinDecisi
     found(db, body.recipient_id)
     lookin_id = str(ULID())
 
-    def work(s: Session) -> LookinDecision:
-        consent = service.current_consent(s, body.recipient_id)
-        decision = decide(consent, datetime.now(UTC), body.action, body.reason)
-        kind = "lookin_authorized" if decision.allowed else "lookin_refused"
-        audit_store.append(s, kind, staff.username, body.recipient_id, {
-            "lookin_id": lookin_id, "action": body.action.value, "reason": body.reason, "event_id": body.event_id,
-            "code": decision.code, "reason_text": decision.reason_text, "level": decision.level,
-            "max_duration_s": decision.max_duration.total_seconds(), "consent_version": decision.consent_version,
-        })
-        return LookinDecision(
-            lookin_id=lookin_id, allowed=decision.allowed, level=decision.level,
-            max_duration_s=decision.max_duration.total_seconds(), code=decision.code,
-            reason_text=decision.reason_text, consent_version=decision.consent_version,
-        )
+    return audit_store.commit_with_retry(db, lambda s: _decided(
+        s, staff.username, body.recipient_id, lookin_id, body.action, body.reason, body.event_id, {}))
 
-    return audit_store.commit_with_retry(db, work)
+
+def _decided(s: Session, actor: str, recipient_id: int, lookin_id: str, action: Action, reason: str,
+             event_id: str | None, extra: dict[str, object]) -> LookinDecision:
+    """Ask the consent policy inside the caller's transaction and audit the answer, allowed or refused."""
+    consent = service.current_consent(s, recipient_id)
+    decision = decide(consent, datetime.now(UTC), action, reason)
+    kind = "lookin_authorized" if decision.allowed else "lookin_refused"
+    audit_store.append(s, kind, actor, recipient_id, {
+        "lookin_id": lookin_id, "action": action.value, "reason": reason, "event_id": event_id, **extra,
+        "code": decision.code, "reason_text": decision.reason_text, "level": decision.level,
+        "max_duration_s": decision.max_duration.total_seconds(), "consent_version": decision.consent_version,
+    })
+    return LookinDecision(
+        lookin_id=lookin_id, allowed=decision.allowed, level=decision.level,
+        max_duration_s=decision.max_duration.total_seconds(), code=decision.code,
+        reason_text=decision.reason_text, consent_version=decision.consent_version,
+    )
 
 
 def _mark(db: Session, lookin_id: str, kind: str, actor: str, recipient_id: int) -> LookinRecorded:
@@ -144,23 +148,9 @@ def _decide_and_audit(sessions: sessionmaker[Session], feed: EventFeed, body: Op
             })
             raise
 
-        def work(s: Session) -> LookinDecision:
-            consent = service.current_consent(s, target.recipient_id)
-            decision = decide(consent, datetime.now(UTC), target.action, target.reason)
-            kind = "lookin_authorized" if decision.allowed else "lookin_refused"
-            audit_store.append(s, kind, staff, target.recipient_id, {
-                "lookin_id": lookin_id, "action": target.action.value, "reason": target.reason,
-                "event_id": target.event_id, "node_id": target.node_id, "room": target.room,
-                "code": decision.code, "reason_text": decision.reason_text, "level": decision.level,
-                "max_duration_s": decision.max_duration.total_seconds(), "consent_version": decision.consent_version,
-            })
-            return LookinDecision(
-                lookin_id=lookin_id, allowed=decision.allowed, level=decision.level,
-                max_duration_s=decision.max_duration.total_seconds(), code=decision.code,
-                reason_text=decision.reason_text, consent_version=decision.consent_version,
-            )
-
-        return target, audit_store.commit_with_retry(db, work)
+        return target, audit_store.commit_with_retry(db, lambda s: _decided(
+            s, staff, target.recipient_id, lookin_id, target.action, target.reason, target.event_id,
+            {"node_id": target.node_id, "room": target.room}))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from central import audit_store
 from central.signalling import NodeHub, NodeLink, verify_node
 from nattvakt.consent_transport import copy_key
-from nattvakt.lookin_protocol import TO_CENTRAL, ConsentCopyNotice
+from nattvakt.lookin_protocol import CONTROL_PATH, TO_CENTRAL, ConsentCopyNotice
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["nodes"])
@@ -37,7 +37,7 @@ async def _push_consent_copy(hub: NodeHub, websocket: WebSocket, node_id: str) -
         await websocket.send_text(ConsentCopyNotice(copy_text=raw).model_dump_json())
 
 
-@router.websocket("/api/nodes/{node_id}/ws")
+@router.websocket(CONTROL_PATH)
 async def node_channel(websocket: WebSocket, node_id: str) -> None:
     hub: NodeHub = websocket.app.state.lookin_hub
     token = _bearer(websocket)

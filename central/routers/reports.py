@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from central import consent_service
 from central import night_service as service
 from central.consent_deps import CareStaffDep
 from central.dependencies import DbDep, SettingsDep
@@ -31,7 +30,7 @@ def night_report(
     now = datetime.now(UTC)
     which = night or service.current_night(now)
     nights = service.night_of_recipients(db, which, now, relook_after(settings))
-    names = {r.id: r.name for r in consent_service.list_recipients(db)}
+    names = {n.recipient.id: n.recipient.name for n in nights}
     rows = report_rows(nights, service.event_outcomes(db, which), names)
     if format == "csv":
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers={

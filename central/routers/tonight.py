@@ -61,8 +61,7 @@ def document_checkin(body: CheckInOutcomeIn, db: DbDep, settings: SettingsDep, s
     recipient = found(db, body.recipient_id)
     now = datetime.now(UTC)
     night = service.current_night(now)
-    nights = service.night_of_recipients(db, night, now, relook_after(settings))
-    slots = next((n.slots for n in nights if n.recipient.id == recipient.id), [])
+    slots = service.night_of_recipient(db, recipient, night, now, relook_after(settings))
     slot = next((s for s in slots if s.slot_at == body.slot_at), None)
     if slot is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
