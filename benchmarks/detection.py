@@ -26,11 +26,11 @@ from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.footage import VTEST, gmdcsa24_dir, read_frames
 from benchmarks.matching import Agreement
 from benchmarks.results import BenchResult
-from camera_node.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
-from camera_node.detector.nanodet import MODELS_DIR
 from camera_node.rules.geometry import Box
 from camera_node.timing import summarise
 from privacy import PrivacyFilter, PrivateFrame, RawFrame
+from privacy.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
+from privacy.detector.nanodet import MODELS_DIR
 
 MODELS = ("nanodet-g.onnx", "nanodet-g.int8.onnx")
 THRESHOLD = 0.5
@@ -76,7 +76,7 @@ def measure_agreement(video: Path, every: int, limit: int | None, tally: dict[st
         if index % every:
             continue
         # Raw pixels go to the model only here, to measure what the privacy filter costs; the node never does this.
-        raw_results = {name: detector._detect_pixels(pixels, index, 0.0) for name, detector in detectors.items()}
+        raw_results = {name: detector.detect_pixels(pixels, index, 0.0) for name, detector in detectors.items()}
         plausible = _boxes(raw_results["nanodet-g.onnx"], REFERENCE_PLAUSIBLE)
         sure = _boxes(raw_results["nanodet-g.onnx"], REFERENCE_SURE)
         for name, detector in detectors.items():

@@ -5,9 +5,14 @@ clips at 640x480 and 1280x720: every synthetic scenario (exact ground truth), De
 opencv-doc's vtest.avi, and the GMDCSA24 bedroom clips when present. Prints p50/p99 per stage,
 frames per second and CPU per frame, precision/recall of motion onsets and false motion events
 per hour on static scenes, and the motion cost of MOG2 and of a lean running-average reference
-measured on the same frames. The node's gated person detector runs on the same private frames
-as the node would (on motion or a re-check, at most 5 times a clip second, 2 threads): stage
-`detector` is its time on the frames it ran on, outside `total` and the per-frame figures.
+measured on the same frames. Perception (pose model + box detector on the raw frame, inside the
+privacy filter) runs when the node's gate asks (motion, a tracked person due a look, idle scans;
+at most 5 times a clip second, 2 threads): stage `perception` is its time on the frames it ran on,
+outside `privacy`, `total` and the per-frame figures.
+
+Node load: the whole node's CPU (every thread, ONNX Runtime's included) as a share of one core,
+at the node's 10 fps, on a scene with people moving (vtest.avi) and on an empty, still room
+(the synthetic `noise` scene: an empty room under heavy IR sensor noise); `[frames.load]` limits.
 Exits 1 when a 640x480 budget is broken. One thread for the frame path, as the budgets say.
 
     python -m benchmarks.frames [--quick]      or      nattvakt bench frames [--quick]
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,21 +33,22 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.budgets import BudgetError, load_budgets
+from benchmarks.budgets import BUDGETS_PATH, BudgetError, load_budgets
 from benchmarks.footage import VTEST, gmdcsa24_clips, read_frames, video_fps
 from benchmarks.onsets import OnsetScore, score_onsets, spans_from_flags
 from benchmarks.results import BenchResult
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionConfig, MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
-from camera_node.pipeline import FrameProcessor
+from camera_node.pipeline import FrameProcessor, perception_ms
 from camera_node.rules.stage import build_detection_stage
 from camera_node.synthetic import SCENARIOS, SyntheticScene
 from camera_node.timing import StageTimings, summarise
 from nattvakt.settings import NodeSettings
 from privacy import PrivacyFilter, PrivateFrame, RawFrame
 
-STAGES = ("privacy", "motion", "total", "detector")
+STAGES = ("privacy", "motion", "total", "perception")
+NODE_FPS = 10.0
 QUIET_S = 3.0
 ROOM = RoomIdentity("bench", "bench", "")
 Pixels = npt.NDArray[np.uint8]
@@ -67,7 +74,7 @@ class RunResult:
     wall_s: float = 0.0
     frames: int = 0
     light_changes: int = 0
-    detector_runs: int = 0
+    perception_runs: int = 0
 
 
 class LeanRunningAverage:
@@ -123,11 +130,11 @@ def real_clips(width: int, height: int, limit: int | None) -> list[Clip]:
 
 def run_clip(clip: Clip, result: RunResult, clock: Callable[[], float]) -> None:
     """The node's pipeline, one frame after another at the clip's own clock."""
+    detection = build_detection_stage(NodeSettings(), ROOM, timings=result.timings)
     processor = FrameProcessor(
         PrivacyFilter(), MotionDetector(), MotionEventRule(ROOM, QUIET_S),
-        CameraFaultMonitor(ROOM, 10.0), ROOM, timings=result.timings, clock=clock,
+        CameraFaultMonitor(ROOM, 10.0), ROOM, timings=result.timings, clock=clock, detect=detection,
     )
-    detection = build_detection_stage(NodeSettings(detector_threads=2), ROOM, timings=result.timings)
     mog2, mog2_rule = MotionDetector(MotionConfig(background="mog2")), MotionEventRule(ROOM, QUIET_S)
     lean = LeanRunningAverage()
     opened: dict[str, list[float]] = {"ours": [], "mog2": []}
@@ -136,16 +143,15 @@ def run_clip(clip: Clip, result: RunResult, clock: Callable[[], float]) -> None:
         now = index / clip.fps
         cpu_start, wall_start = time.thread_time(), time.perf_counter()
         start = clock()
-        private = processor.privacy.make_private(
-            RawFrame(pixels, index=index, captured_at=now), motion_hint=processor.last_motion.moving
-        )
-        privacy_ms = (clock() - start) * 1000
-        events = processor.process(private, now, privacy_ms)
-        result.cpu_s += time.thread_time() - cpu_start
-        result.wall_s += time.perf_counter() - wall_start
         runs = detection.runs
-        events += detection(private, processor.last_motion, now)
-        result.detector_runs += detection.runs - runs
+        private = processor.make_private(RawFrame(pixels, index=index, captured_at=now), now)
+        inference = perception_ms(private)
+        privacy_ms = (clock() - start) * 1000 - inference
+        events = processor.process(private, now, privacy_ms)
+        # Without perception's own time (it is a stage of its own, on the frames it ran on).
+        result.cpu_s += time.thread_time() - cpu_start - inference / 1000
+        result.wall_s += time.perf_counter() - wall_start - inference / 1000
+        result.perception_runs += detection.runs - runs
         for event in events:
             result.light_changes += event.kind == "light_change" and event.state == "open"
             if event.kind == "motion" and event.state == "open":
@@ -184,8 +190,8 @@ def report(label: str, result: RunResult) -> str:
     if result.frames:
         lines.append(
             f"  pipeline {result.frames / result.wall_s:6.1f} fps on one thread (wall);"
-            f" CPU {result.cpu_s * 1000 / result.frames:.2f} ms per frame (without the detector);"
-            f" detector ran on {result.detector_runs} frames"
+            f" CPU {result.cpu_s * 1000 / result.frames:.2f} ms per frame (without perception);"
+            f" perception ran on {result.perception_runs} frames"
         )
     for name, q in result.quality.items():
         lines.append(
@@ -195,6 +201,40 @@ def report(label: str, result: RunResult) -> str:
         )
     lines.append(f"  light changes reported: {result.light_changes}")
     return "\n".join(lines)
+
+
+def node_load(frames: Iterator[Pixels], fps: float) -> tuple[float, int, int]:
+    """The node's CPU (all threads of this process) as a share of one core at `NODE_FPS` on these frames (taken at
+    the node's rate from a clip at `fps`), with the frames processed and perception runs."""
+    detection = build_detection_stage(NodeSettings(), ROOM)
+    processor = FrameProcessor(
+        PrivacyFilter(), MotionDetector(), MotionEventRule(ROOM, QUIET_S), CameraFaultMonitor(ROOM, 10.0), ROOM,
+        detect=detection,
+    )
+    step = max(1, round(fps / NODE_FPS))
+    count = 0
+    cpu_start = time.process_time()
+    for index, pixels in enumerate(frames):
+        if index % step:
+            continue
+        now = index / fps
+        processor.process(processor.make_private(RawFrame(pixels, index=index, captured_at=now), now), now, 0.0)
+        count += 1
+    cpu = time.process_time() - cpu_start
+    return (cpu / (count / NODE_FPS) if count else float("nan")), count, detection.runs
+
+
+def load_scenes(limit: int | None) -> list[tuple[str, str, Iterator[Pixels], float]]:
+    """(name, budget key, frames, fps): a scene with people moving and an empty, still room."""
+    scenes: list[tuple[str, str, Iterator[Pixels], float]] = []
+    if VTEST.is_file():
+        frames = (cast(Pixels, cv2.resize(f, (640, 480), interpolation=cv2.INTER_AREA))
+                  for f in read_frames(VTEST, limit=limit or 600))
+        scenes.append(("people moving (vtest)", "max_cpu_share_moving", frames, video_fps(VTEST)))
+    empty = SyntheticScene(640, 480, NODE_FPS, scenario="noise")
+    scenes.append(("empty still room (synthetic noise)", "max_cpu_share_empty",
+                   _render(empty, min(limit or 600, 600)), NODE_FPS))
+    return scenes
 
 
 def check_budgets(result: RunResult, budgets: dict[str, dict[str, float]]) -> list[str]:
@@ -211,6 +251,25 @@ def check_budgets(result: RunResult, budgets: dict[str, dict[str, float]]) -> li
             if value > limit:
                 broken.append(f"{stage}.{statistic} = {value:.3f} ms > {limit:g} ms")
     return broken
+
+
+def check_load(scenes: list[tuple[str, str, Iterator[Pixels], float]]) -> list[str]:
+    limits = load_limits()
+    broken = []
+    for name, key, frames, fps in scenes:
+        share, count, runs = node_load(frames, fps)
+        limit = limits.get(key)
+        verdict = "" if limit is None else (" OK " if share <= limit else " OVER") + f" (limit {limit:.0%})"
+        print(f"  node load{verdict}: {share:.1%} of one core on {name}, {count} frames at {NODE_FPS:g} fps, "
+              f"perception on {runs}")
+        if limit is not None and share > limit:
+            broken.append(f"node load on {name} = {share:.1%} > {limit:.0%}")
+    return broken
+
+
+def load_limits() -> dict[str, float]:
+    table = tomllib.loads(BUDGETS_PATH.read_text(encoding="utf-8")).get("frames", {}).get("load", {})
+    return {key: float(value) for key, value in table.items()}
 
 
 def _results(result: RunResult, budgets: dict[str, dict[str, float]]) -> BenchResult:
@@ -265,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report(f"{width}x{height}, {len(clips)} clips, {args.clock} clock", result), flush=True)
         if (width, height) == (640, 480):
             broken += check_budgets(result, budgets)
+            broken += check_load(load_scenes(60 if args.quick else None))
             if args.results:
                 _results(result, budgets).write(args.results)
     if broken:

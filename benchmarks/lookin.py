@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.1)
             node = spawn_part(["node"], child_env(**common, node__node_id=NODE, node__room="rum-b", node__source=source,
                                          node__fps="10", node__width="640", node__height="480",
-                                         node__detector_enabled="false"), tmp / "node.log")
+                                         node__perception_enabled="false"), tmp / "node.log")
             figures = asyncio.run(_measure(base, server.url, node.pid, args.runs, args.cpu_window))
         finally:
             for process in (node, central):

@@ -37,7 +37,7 @@ class NodeParts:
     pipeline: FramePipeline
     publisher: EventPublisher | None = None
     detection: DetectionStage | None = None
-    detector_enabled: bool = True
+    perception_enabled: bool = True
     started: float = field(default_factory=time.monotonic)
 
 
@@ -64,10 +64,10 @@ def node_status(parts: NodeParts) -> dict[str, Any]:
         }
     if parts.detection is not None:
         detection = parts.detection
-        if not parts.detector_enabled:
+        if not parts.perception_enabled:
             state = "off"
-        elif detection.detector is None:
-            state = "unavailable"  # the model would not load: motion-only rules, `detector_fault` raised
+        elif not detection.available:
+            state = "unavailable"  # the models would not load: motion-only rules, `detector_fault` raised
         else:
             state = "degraded" if detection.degraded else "running"
         status["detector"] = {"state": state, "runs": detection.runs}

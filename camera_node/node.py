@@ -17,11 +17,10 @@ from camera_node.motion import MotionConfig, MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
-from camera_node.rules.stage import build_detection_stage
+from camera_node.rules.stage import build_detection_stage, build_privacy_filter
 from camera_node.timing import StageTimings
 from nattvakt.events import Event
 from nattvakt.settings import Settings
-from privacy.filters import PrivacyFilter
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +43,19 @@ async def run_node(settings: Settings) -> None:
         MotionConfig(threshold=cfg.motion_threshold, background=cfg.motion_background, ignore=cfg.motion_ignore)
     )
     timings = StageTimings()
+    privacy, perception_error = build_privacy_filter(cfg)
     processor = FrameProcessor(
-        PrivacyFilter(),
+        privacy,
         motion,
         MotionEventRule(identity, cfg.motion_quiet_s),
         CameraFaultMonitor(identity, cfg.camera_fault_after_s),
         identity,
-        # Person detection and care rules; a model that will not load leaves them on motion with `detector_fault`.
-        detect=(detection := build_detection_stage(cfg, identity, timings=timings)),
+        # Perception and care rules; models that will not load leave them on motion with `detector_fault`.
+        detect=(detection := build_detection_stage(cfg, identity, timings=timings, load_error=perception_error)),
         timings=timings,
     )
     pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, publisher.submit, event))
-    parts = NodeParts(cfg.node_id, capture, pipeline, publisher, detection, cfg.detector_enabled)
+    parts = NodeParts(cfg.node_id, capture, pipeline, publisher, detection, cfg.perception_enabled)
     health = (
         HealthServer(create_health_app(lambda: node_status(parts)), cfg.health_host, cfg.health_port)
         if cfg.health_port

@@ -1,4 +1,4 @@
-"""The per-frame pipeline thread: raw frame → private frame → motion → events (→ optional detection).
+"""The per-frame pipeline thread: raw frame → private frame (+ perception) → motion → events (→ care rules).
 
 Every stage is timed with `time.perf_counter` (monotonic; the wait for a frame is not a
 stage) into `StageTimings`, which the node's health endpoint reports as p50/p99.
@@ -10,6 +10,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from camera_node.capture import CaptureThread
 from camera_node.faults import CameraFaultMonitor
@@ -19,14 +23,27 @@ from camera_node.motion_events import MotionEventRule, RoomIdentity, light_chang
 from camera_node.timing import StageTimings
 from nattvakt.events import Event
 from privacy.filters import PrivacyFilter
-from privacy.frames import PrivateFrame
+from privacy.frames import PrivateFrame, RawFrame
 
 log = logging.getLogger(__name__)
 
 _NO_FRAME = MotionResult(0.0, False)
 
-DetectStage = Callable[[PrivateFrame, MotionResult, float], Iterable[Event]]
-"""An extra stage after motion (person detection): private frame, its motion, monotonic time → events."""
+class DetectStage(Protocol):
+    """The stage after motion (perception's observations → care rules)."""
+
+    def perception_due(self, now: float, motion: MotionResult, grey: npt.NDArray[np.uint8] | None) -> bool:
+        """Asked before the privacy filter runs: should it perceive people in the next raw frame?"""
+        ...
+
+    def __call__(self, private: PrivateFrame, motion: MotionResult, now: float) -> Iterable[Event]:
+        """Private frame (with what perception saw, if it ran), its motion, monotonic time → events."""
+        ...
+
+
+def perception_ms(private: PrivateFrame) -> float:
+    """Perception's share of the privacy filter's time (it is timed as its own stage, `perception`)."""
+    return private.perception.inference_ms if private.perception is not None else 0.0
 
 
 class FrameProcessor:
@@ -54,6 +71,11 @@ class FrameProcessor:
         self.clock = clock
         """Stage clock: monotonic wall time; the benchmark may pass `time.thread_time` on a loaded machine."""
         self.last_motion = _NO_FRAME
+
+    def make_private(self, raw: RawFrame, now: float) -> PrivateFrame:
+        """The privacy filter on one raw frame, perceiving people in it when the care rules' gate asks."""
+        perceive = self.detect is not None and self.detect.perception_due(now, self.last_motion, self.motion.last_grey)
+        return self.privacy.make_private(raw, motion_hint=self.last_motion.moving, perceive=perceive)
 
     def no_frame(self, now: float) -> list[Event]:
         """A turn in which capture had nothing: events may still end, and a lost camera is a fault."""
@@ -117,14 +139,14 @@ class FramePipeline:
             else:
                 start = self.processor.clock()
                 try:
-                    private = self.processor.privacy.make_private(raw, motion_hint=self.processor.last_motion.moving)
+                    private = self.processor.make_private(raw, now)
                 except Exception:  # boundary: one bad frame must not stop the night's watch
                     log.exception("%s: privacy filter failed on frame %d; skipped", self.processor.identity.node,
                                   raw.index)
                     self.processor.timings.count("filter_errors")
                     continue
                 else:
-                    privacy_ms = (self.processor.clock() - start) * 1000
+                    privacy_ms = (self.processor.clock() - start) * 1000 - perception_ms(private)
                     if self.outgoing is not None and self.outgoing.active:  # a look-in: outgoing frames too
                         began = self.processor.clock()
                         self.outgoing.feed(self.processor.privacy, raw)

@@ -38,7 +38,8 @@ def seed_demo(db: Session, node_id: str, room: str) -> int | None:
     terms = ConsentTerms(
         given_by=(Grantor(role=GrantorRole.RECIPIENT, name=DEMO_RECIPIENT),), given_at=now - timedelta(days=1),
         valid_from=now - timedelta(days=1),
-        scope=ConsentScope(scheduled=tuple(windows), event_kinds=frozenset({"on_floor", "bed_exit", "left_room"}),
+        scope=ConsentScope(scheduled=tuple(windows),
+                           event_kinds=frozenset({"on_floor", "person_not_visible", "bed_exit", "left_room"}),
                            privacy_level="heavy_blur", max_lookin_s=30),
     )
     consent_service.record_terms(db, recipient.id, terms, DEMO_ACTOR)

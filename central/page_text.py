@@ -66,10 +66,12 @@ TEXT: dict[Lang, dict[str, str]] = {
 }
 
 EVENT_WORDS: dict[Lang, dict[str, str]] = {
-    "sv": {"on_floor": "på golvet", "bed_exit": "lämnat sängen", "out_of_bed_too_long": "länge ur sängen",
+    "sv": {"on_floor": "på golvet", "person_not_visible": "syns inte", "bed_exit": "lämnat sängen",
+           "out_of_bed_too_long": "länge ur sängen",
            "left_room": "lämnat rummet", "person_entered": "någon kom in", "multiple_people": "flera personer",
            "motion": "rörelse"},
-    "en": {"on_floor": "on the floor", "bed_exit": "left the bed", "out_of_bed_too_long": "out of bed too long",
+    "en": {"on_floor": "on the floor", "person_not_visible": "not visible", "bed_exit": "left the bed",
+           "out_of_bed_too_long": "out of bed too long",
            "left_room": "left the room", "person_entered": "someone came in", "multiple_people": "several people",
            "motion": "movement"},
 }

@@ -28,6 +28,7 @@ EventKind = Literal[
     "bed_exit",
     "out_of_bed_too_long",
     "on_floor",
+    "person_not_visible",
     "left_room",
     "multiple_people",
     "camera_fault",

@@ -101,9 +101,18 @@ class RuleSettings(BaseModel):
     left_room_s: float = Field(5.0, ge=0.5, le=600)
     """Seconds a person last seen at the door (or the edge of the view) must stay gone before `left_room`."""
     recheck_s: float = Field(2.0, ge=0.2, le=600)
-    """A tracked person not seen by the detector this long is re-checked even without motion."""
+    """A tracked person not seen by perception this long is looked at again even without motion."""
     track_score: float = Field(0.25, gt=0, lt=1)
-    """Person score that keeps an existing track alive (starting one needs `detector_score_threshold`)."""
+    """Person score that keeps an existing track alive and, repeated, starts one (see `start_score`)."""
+    start_score: float = Field(0.5, gt=0, lt=1)
+    """Person score that starts a track in `3` looks; weaker ones (≥ `track_score`) need `weak_start_hits` looks
+    over `weak_start_s` (a person first seen lying or sitting scores 0.25-0.45)."""
+    weak_start_hits: int = Field(6, ge=2, le=100)
+    weak_start_s: float = Field(1.5, ge=0, le=60)
+    """A track started from weak detections needs this many looks, spread over at least this many seconds."""
+    not_visible_s: float = Field(60.0, ge=5, le=3600)
+    """A tracked person not found for this long, last seen away from any exit and out of bed (behind the bed,
+    under a blanket on the floor), raises `person_not_visible` (MEDIUM) instead of being forgotten."""
     lying_aspect: float = Field(0.95, gt=0, le=5)
     """Box width/height at or above which a person reads as lying (a standing person is about 0.4)."""
 
@@ -147,18 +156,17 @@ class NodeSettings(BaseModel):
     """Events the node keeps on disk while Redis is away; beyond it the least urgent, oldest go (never HIGH)."""
     consent_key: SecretStr | None = None
     """This node's own consent-copy key (hex, from `nattvakt consent node-key`); unset: derived from the master key."""
-    detector_enabled: bool = True
-    """Run person detection on private frames; off leaves the node on motion-only rules."""
-    detector_model: Path | None = None
-    """Person detector ONNX file; unset: the committed `models/nanodet-g.int8.onnx` (fp32: `nanodet-g.onnx`)."""
-    detector_model_sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$")
-    """SHA-256 the model file must have; unset: the sum recorded for the committed file of that name."""
-    detector_threads: int = Field(2, ge=1, le=16)
-    """ONNX Runtime intra-op threads for detection (the edge box has 2 cores)."""
-    detector_score_threshold: float = Field(0.5, gt=0, lt=1)
-    """Person score a detection needs; 0.6 rejects the cat NanoDet once scored 0.59, but loses more seated people."""
-    detector_max_rate: float = Field(5.0, gt=0, le=60)
-    """Most detector runs per second; it runs only on motion or when a tracked person needs re-checking."""
+    perception_enabled: bool = True
+    """Find people (pose model and box detector on raw frames, inside `privacy`); off: motion-only rules."""
+    perception_threads: int = Field(2, ge=1, le=16)
+    """ONNX Runtime intra-op threads for perception (the edge box has 2 cores)."""
+    perception_max_rate: float = Field(5.0, gt=0, le=60)
+    """Most perception runs per second; it runs on motion, when a tracked person is due a look, and on idle scans."""
+    perception_idle_scan_s: float = Field(3.0, ge=0.5, le=3600)
+    """With nobody tracked, perception looks this often when the picture changed since its last look (a person who
+    lay down while the camera was blind, or who barely moves, is still found); a still, empty room costs nothing."""
+    perception_box_every: int = Field(2, ge=0, le=100)
+    """Every n-th perception run also runs the box detector (small and distant people, crowds); 0: never."""
     zones: tuple[ZoneSettings, ...] = ()
     """Zones of the room as JSON, e.g. `[{"name": "säng", "kind": "bed", "polygon": [[0.2, 0.4], ...]}]`; checked
     at load (in the view, not self-intersecting, not empty). No floor zone: all the view is floor; no bed zone: no

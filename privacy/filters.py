@@ -1,14 +1,15 @@
 """The privacy filter: the only code that reads raw pixels.
 
-From each raw frame it makes the private tier that motion and detection see: faces found
-by CenterFace at ~320 px are mosaicked (cells grow with the face), boxes are held across
-frames, then a light σ2 blur (MODELS.md config "F": keeps most person detections, where a
-blur strong enough to hide faces alone would not). Only when something must leave the
-process does it make the outgoing tier: faces *and* heads hidden with held boxes found at a
-higher resolution, at the stronger level consent sets.
+From each raw frame it makes (a) when the caller asks for it, **perception**: the pose model (`privacy.pose`) on
+the raw frame, handed on as boxes and keypoints only; (b) the private tier that motion sees: heads (from keypoints,
+`privacy.heads`) and faces (CenterFace at ~320 px) mosaicked, boxes held across frames, then a light σ2 blur; and
+(c) only when something must leave the process, the outgoing tier: every head found from this frame's keypoints,
+from faces at a higher resolution, from the previous frame (a head that moves fast is hidden along its path) and
+from held boxes, then the stronger level consent sets.
 
-The face detector is amortised to fit the budget: it runs every `idle_every` frames, and
-every `busy_every` frames while the picture changes; `privacy.hold` keeps boxes in between.
+The face detector is amortised to fit the budget: it runs every `idle_every` frames, and every `busy_every`
+frames while the picture changes; `privacy.hold` keeps boxes in between. Perception runs when the caller (the
+node's gate: motion, a tracked person due a look, an idle scan) asks, and on every outgoing frame.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from privacy.errors import PrivacyError
 from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 from privacy.frames import _SEAL, OutgoingFrame, Pixels, PrivateFrame, RawFrame
+from privacy.heads import HeadPolicy, head_region
 from privacy.hold import BoxHold, HoldPolicy
 from privacy.masking import Box, clip_box, fill_boxes, gaussian, mosaic_boxes, pixelate, silhouette, soft_blur, u8
+from privacy.observations import Perception
+from privacy.perception import Perceiver, shared_perceiver
 
 OutgoingLevel = Literal["faces_hidden", "heavy_blur", "pixelate", "silhouette"]
 OUTGOING_LEVELS: tuple[OutgoingLevel, ...] = ("faces_hidden", "heavy_blur", "pixelate", "silhouette")
@@ -59,6 +64,11 @@ class FilterConfig:
     outgoing_hold: HoldPolicy = field(
         default_factory=lambda: HoldPolicy(hold_frames=10, hold_runs=3, grow_per_frame=0.02, max_grow=1.4)
     )
+    heads: HeadPolicy = field(default_factory=HeadPolicy)
+    head_hold: HoldPolicy = field(
+        default_factory=lambda: HoldPolicy(hold_frames=10, hold_runs=2, grow_per_frame=0.03, max_grow=1.5)
+    )
+    """Keypoint heads in the private tier are held between perception runs, growing to cover movement."""
 
 
 @dataclass(slots=True)
@@ -66,6 +76,8 @@ class FilterStats:
     frames: int = 0
     detector_runs: int = 0
     outgoing_frames: int = 0
+    perception_runs: int = 0
+    perception_failures: int = 0
 
 
 def should_run_detector(frames_since_run: int | None, changing: bool, config: FilterConfig) -> bool:
@@ -76,20 +88,39 @@ def should_run_detector(frames_since_run: int | None, changing: bool, config: Fi
 
 
 class PrivacyFilter:
-    """Owns the face detector's held boxes for one camera; one instance per pipeline."""
+    """Owns the face detector's and the heads' held boxes for one camera; one instance per pipeline.
 
-    def __init__(self, config: FilterConfig | None = None, detector: FaceDetector | None = None) -> None:
+    `perceiver`: pose model and box detector; default the process's shared one. `perception=False` builds a filter
+    without it (a node whose models will not load keeps hiding faces and runs on motion-only rules).
+    """
+
+    def __init__(
+        self, config: FilterConfig | None = None, detector: FaceDetector | None = None, *,
+        perceiver: Perceiver | None = None, perception: bool = True,
+    ) -> None:
         self.config = config or FilterConfig()
         self.stats = FilterStats()
         self._detector = detector or shared_face_detector()
+        self._perceiver = (perceiver or shared_perceiver()) if perception else None
         self._hold = BoxHold(self.config.hold)
+        self._head_hold = BoxHold(self.config.head_hold)
         self._outgoing_hold = BoxHold(self.config.outgoing_hold)
+        self._outgoing_head_hold = BoxHold(self.config.head_hold)
         self._last_run: int | None = None
         self._thumb_at_run: Pixels | None = None
         self._shape: tuple[int, int] | None = None
+        self._perceived: tuple[int, Perception] | None = None
+        """The last perception, by raw frame index: an outgoing frame of the same raw frame reuses it."""
+        self._previous_heads: list[FaceBox] = []
 
-    def make_private(self, raw: RawFrame, *, motion_hint: bool = False) -> PrivateFrame:
-        """Private tier for motion and detection; `motion_hint` (last frame's motion) may force a run."""
+    @property
+    def perceives(self) -> bool:
+        """True when this filter has a pose model (perception can be asked for)."""
+        return self._perceiver is not None
+
+    def make_private(self, raw: RawFrame, *, motion_hint: bool = False, perceive: bool = False) -> PrivateFrame:
+        """Private tier for motion; `motion_hint` (last frame's motion) may force a face run; `perceive` runs the
+        pose model on this raw frame and hands its observations on with the private frame."""
         pixels = raw._unseal(_SEAL)
         frame_no = self.stats.frames
         self.stats.frames += 1
@@ -107,17 +138,43 @@ class PrivacyFilter:
             self._hold.observe(frame_no, found)
             self._last_run, self._thumb_at_run = frame_no, thumb
             self.stats.detector_runs += 1
+        perception, error = self._perceive(raw, pixels) if perceive else (None, None)
+        if perception is not None:
+            self._head_hold.observe(frame_no, self._heads(perception, raw.shape))
         boxes = _to_boxes(self._hold.boxes(frame_no), self.config.box_scale, raw.shape)
+        boxes += _to_boxes(self._head_hold.boxes(frame_no), 1.0, raw.shape)
         private = soft_blur(mosaic_boxes(pixels, boxes), self.config.blur_sigma)
         crc = zlib.crc32(np.ascontiguousarray(pixels[::8, ::8]).data)
-        return PrivateFrame(private, raw.index, raw.captured_at, tuple(boxes), crc, _seal=_SEAL)
+        return PrivateFrame(private, raw.index, raw.captured_at, tuple(boxes), crc, perception, error, _seal=_SEAL)
+
+    def _perceive(self, raw: RawFrame, pixels: Pixels) -> tuple[Perception | None, str | None]:
+        """Run the pose model once per raw frame; a failure is reported, never raised (the watch goes on)."""
+        if self._perceived is not None and self._perceived[0] == raw.index:
+            return self._perceived[1], None
+        if self._perceiver is None:
+            return None, "perception is off: its models did not load"
+        try:
+            perception = self._perceiver.perceive(pixels, raw.index)
+        except PrivacyError as exc:
+            self.stats.perception_failures += 1
+            return None, str(exc)
+        self.stats.perception_runs += 1
+        self._perceived = (raw.index, perception)
+        return perception, None
+
+    def _heads(self, perception: Perception, shape: tuple[int, int]) -> list[FaceBox]:
+        return [FaceBox(*region, person.score) for person in perception.people
+                for region in head_region(person, shape, self.config.heads)]
 
     def _follow_shape(self, shape: tuple[int, int]) -> None:
         """A new frame size invalidates every held box, in both tiers."""
         if shape != self._shape:
             self._shape, self._last_run, self._thumb_at_run = shape, None, None
             self._hold.clear()
+            self._head_hold.clear()
             self._outgoing_hold.clear()
+            self._outgoing_head_hold.clear()
+            self._previous_heads = []
 
     def make_outgoing(self, raw: RawFrame, level: OutgoingLevel) -> OutgoingFrame:
         """Outgoing tier: heads hidden (boxes held), then the level's global transform."""
@@ -136,7 +193,19 @@ class PrivacyFilter:
         self.stats.outgoing_frames += 1
         found = self._detector.detect(pixels, self.config.outgoing_detect_width, self.config.threshold)
         self._outgoing_hold.observe(frame_no, found + self._hold.boxes(frame_no))
-        heads = tuple(_to_boxes(self._outgoing_hold.boxes(frame_no), self.config.head_scale, raw.shape, lift=0.25))
+        boxes = _to_boxes(self._outgoing_hold.boxes(frame_no), self.config.head_scale, raw.shape, lift=0.25)
+        perception, _ = self._perceive(raw, pixels)
+        keypoint_heads = self._heads(perception, raw.shape) if perception is not None else []
+        # This frame's heads, last frame's (the path of a fast head) and the private tier's held ones.
+        out_no = self.stats.outgoing_frames
+        self._outgoing_head_hold.observe(out_no, keypoint_heads)
+        held = self._outgoing_head_hold.boxes(out_no)
+        for head in [*held, *self._previous_heads, *self._head_hold.boxes(frame_no)]:
+            box = clip_box(head.x1, head.y1, head.x2, head.y2, raw.shape[1], raw.shape[0])
+            if box is not None:
+                boxes.append(box)
+        self._previous_heads = keypoint_heads
+        heads = tuple(boxes)
         return {
             level: OutgoingFrame(
                 _apply_level(pixels, list(heads), level), raw.index, raw.captured_at, level, heads, _seal=_SEAL

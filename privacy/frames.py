@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from privacy.observations import Perception
+
 Pixels = npt.NDArray[np.uint8]
 
 
@@ -62,15 +64,19 @@ class RawFrame:
 
 @dataclass(frozen=True, slots=True)
 class PrivateFrame:
-    """Faces hidden, light blur: bodies and movement stay visible for motion and detection."""
+    """Heads and faces hidden, light blur, plus what perception saw in the raw frame (boxes and keypoints only)."""
 
     pixels: Pixels = field(repr=False)
     index: int
     captured_at: float
     face_boxes: tuple[tuple[int, int, int, int], ...] = ()
-    """Boxes (x, y, w, h) the filter hid, in this frame's pixels; they identify no one."""
+    """Boxes (x, y, w, h) the filter hid (faces and heads), in this frame's pixels; they identify no one."""
     source_crc: int = 0
     """Checksum of sampled raw pixels: equal in two frames only when the camera repeats itself (frozen)."""
+    perception: Perception | None = None
+    """People the pose model found in the raw frame, when perception ran on this frame (else None)."""
+    perception_error: str | None = None
+    """Why perception was asked for on this frame and failed (the node degrades to motion-only rules)."""
     _seal: _Seal = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The NanoDet detector on real frames (Debian opencv-doc), made private by the real privacy filter."""
+"""The NanoDet box detector (perception's second opinion) on real frames (Debian opencv-doc), raw and private."""
 
 from __future__ import annotations
 
@@ -9,18 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from camera_node.detector import (
-    DEFAULT_MODEL,
-    PERSON,
-    Detection,
-    DetectionResult,
-    NanoDetDetector,
-    create_detector,
-)
-from camera_node.detector.nanodet import KNOWN_SHA256, MODELS_DIR, file_sha256
 from camera_node.synthetic import SyntheticScene
-from nattvakt.settings import NodeSettings
 from privacy import PrivacyFilter, PrivateFrame, RawFrame
+from privacy.detector import DEFAULT_MODEL, PERSON, Detection, DetectionResult, NanoDetDetector
+from privacy.detector.nanodet import KNOWN_SHA256, MODELS_DIR, file_sha256
 
 DATA = Path("/usr/share/doc/opencv-doc/examples/data")
 VTEST = DATA / "vtest.avi"
@@ -121,11 +113,18 @@ def test_refuses_bare_arrays_and_raw_frames(detector: NanoDetDetector) -> None:
         detector.detect(RawFrame(pixels, index=0, captured_at=0.0))  # type: ignore[arg-type]
 
 
-def test_factory_uses_the_node_settings() -> None:
-    built = create_detector(NodeSettings(detector_threads=1, detector_score_threshold=0.6))
-    assert isinstance(built, NanoDetDetector)
-    assert built.threads == 1 and built.score_threshold == 0.6
-    assert built.model_path == DEFAULT_MODEL
+def test_portrait_frames_are_letterboxed_not_squashed(detector: NanoDetDetector) -> None:
+    """A 9:16 crop of a pedestrian scene: boxes keep their upright shape and land on the crop's people."""
+    if not VTEST.exists():
+        pytest.skip("Debian opencv-doc (vtest.avi) is not installed")
+    (frame,) = _vtest_frames((400,))
+    h, w = frame.shape[:2]
+    crop_w = round(h * 9 / 16)
+    portrait = np.ascontiguousarray(frame[:, (w - crop_w) // 2 : (w + crop_w) // 2])
+    found = detector.detect_pixels(portrait, 0, 0.0).of_class(PERSON)
+    assert found, "people in the portrait crop are found"
+    for person in found:
+        assert person.x2 <= crop_w + 1 and person.height > person.width, person
 
 
 def test_detection_record_helpers() -> None:
@@ -134,7 +133,7 @@ def test_detection_record_helpers() -> None:
 
 
 def test_detector_package_exports_what_all_names() -> None:
-    import camera_node.detector as package
+    import privacy.detector as package
 
     # the order (constants, then classes, then functions) is ruff's RUF022
     assert len(set(package.__all__)) == len(package.__all__)
@@ -142,7 +141,7 @@ def test_detector_package_exports_what_all_names() -> None:
 
 
 def test_decode_reads_the_distribution_boxes_around_cell_centres() -> None:
-    from camera_node.detector import _nanodet_decode as nd
+    from privacy.detector import _nanodet_decode as nd
 
     grids = nd.make_grids(384, 288)
     scores = [np.zeros((1, (384 // s) * (288 // s), 80), np.float32) for s in nd.STRIDES]

@@ -69,7 +69,7 @@ def site(redis_server: RedisServer, tmp_path: Path) -> Iterator[Site]:
             assert nurse.post(f"/api/recipients/{rid}/consent", json=_terms()).status_code == 201
             assert nurse.put(f"/api/nodes/{NODE}", json={"recipient_id": rid}).status_code == 200
         node_env = nattvakt_env(**common, node__node_id=NODE, node__room="rum-9", node__source=str(face_clip()),
-                                node__fps="10", node__detector_enabled="false")
+                                node__fps="10", node__perception_enabled="false")
         with running(["node"], node_env, tmp_path / "node.log"):
             yield Site(base, redis_server.url, "web:events")
     redis.Redis.from_url(redis_server.url).delete("web:events")

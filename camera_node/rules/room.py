@@ -8,7 +8,10 @@ Per processed frame: the tracker carries people through frames without a detecti
 - `bed_exit` (MEDIUM): the person was in the bed zone and has been out of it `bed_exit_s`; ends back in bed;
 - `out_of_bed_too_long` (HIGH): a bed exit lasting `out_of_bed_too_long_min`; ends back in bed;
 - `on_floor` (HIGH): someone lying, nearly still, on the floor outside the bed for `on_floor_s`;
-- `multiple_people` (INFO): two or more people (a visitor, staff) — bed rules pause while it is open.
+- `multiple_people` (INFO): two or more people (a visitor, staff) — bed rules pause while it is open;
+- `person_not_visible` (MEDIUM): a tracked person has not been perceived for `not_visible_s`, and was last seen
+  away from any exit and out of bed (behind the bed, under a blanket on the floor); ends when seen again. Not
+  while `on_floor` is open: that already says the person is down and needs a visit.
 """
 
 from __future__ import annotations
@@ -40,14 +43,14 @@ class RoomRules:
         zones: RoomZones,
         rules: RuleSettings,
         *,
-        start_score: float = 0.5,
         wall: WallClock | None = None,
     ) -> None:
         self.zones = zones
         self.rules = rules
         self.tracker = PersonTracker(
-            TrackerConfig(start_score=max(start_score, rules.track_score), keep_score=rules.track_score,
-                          exit_gone_s=rules.left_room_s),
+            TrackerConfig(start_score=max(rules.start_score, rules.track_score), keep_score=rules.track_score,
+                          exit_gone_s=rules.left_room_s, weak_hits=rules.weak_start_hits,
+                          weak_span_s=rules.weak_start_s),
             exits=tuple(z.polygon for z in zones.of_kind("door")),
         )
         self.posture = PostureConfig(lying_aspect=rules.lying_aspect)
@@ -80,10 +83,12 @@ class RoomRules:
         if step.left and not step.tracks:
             events.append(self.situations.open("left_room", now, Severity.MEDIUM, 0.8, self._exit_name(step.left[0])))
         self.observations = {
-            t.id: observe(t.box, t.history, now, view_aspect, self.zones, self.posture) for t in step.tracks
+            t.id: observe(t.box, t.keypoints, t.history, now, view_aspect, self.zones, self.posture)
+            for t in step.tracks
         }
         events += self._multiple_people(now, len(step.tracks))
         events += self._floor(now)
+        events += self._not_visible(now, step.tracks)
         if not self.situations.is_open("multiple_people"):  # a visitor or staff: bed rules pause
             events += self._bed(now, step.tracks)
         return [event for event in events if event is not None]
@@ -109,6 +114,23 @@ class RoomRules:
             return [self.situations.end("on_floor", now)]
         if self._on_floor.active:
             return [self.situations.update("on_floor", self._on_floor.ratio)]
+        return []
+
+    def _not_visible(self, now: float, tracks: tuple[Track, ...]) -> list[Event | None]:
+        unseen = [
+            t for t in tracks
+            if now - t.last_detected >= self.rules.not_visible_s
+            and self.observations[t.id].bed_zone is None
+            and not self.tracker.at_exit(t.seen_box or t.box)
+        ]
+        if unseen and not self._on_floor.active:
+            track = unseen[0]
+            return [self.situations.open(
+                "person_not_visible", track.last_detected, Severity.MEDIUM, 0.6, self.observations[track.id].floor_zone,
+                {"unseen_s": round(now - track.last_detected)},
+            )]
+        if self.situations.is_open("person_not_visible") and (not unseen or self._on_floor.active):
+            return [self.situations.end("person_not_visible", now)]
         return []
 
     def _bed(self, now: float, tracks: tuple[Track, ...]) -> list[Event | None]:

@@ -1,11 +1,16 @@
-"""A light IoU tracker over person boxes that carries a person through frames without a detection.
+"""A light IoU tracker over perceived people that carries a person through frames without a detection.
 
-On real bedroom footage a COCO detector finds a sitting, lying or falling person in only a fraction of the
-frames (MODELS.md), so a track does not die when the detector misses: it follows the motion regions that
-overlap it, and otherwise holds still — a person does not vanish without moving. A track ends only when it
-was last seen at an exit (a door zone or the edge of the view) and has stayed gone there, or after a long
-time without any sign. Starting a track needs a confident detection and a few hits (a cat once scored
-0.59); keeping one needs only a weak detection (as ByteTrack does).
+Perception finds a sitting, lying or falling person in only a fraction of the looks (MODELS.md), so a track does
+not die when it misses: it holds still — a person does not vanish without moving — and motion near it only says
+the person is alive (motion never reshapes a box: the background model's trace of where someone stood once turned
+a lying person's box tall and kept a ghost alive). A track ends only when it was last seen at an exit (a door
+zone or the edge of the view) and has stayed gone there, or after a long time without any sign.
+
+Association is ByteTrack's: sure detections first (overlap, or for a fall the centre of the new box near the old),
+then weak ones, by overlap only, to the tracks left over — so a weak box of something beside a falling person
+cannot take their track. A track starts from `confirm_hits` detections of which one is sure, or from `weak_hits`
+weak ones spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still become a track). A box
+that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
 
 Boxes are fractions (0-1) of the view, like zones.
 """
@@ -17,17 +22,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from camera_node.rules.geometry import Box, Polygon, contains, grow, iou, overlaps, union
+from camera_node.rules.geometry import Box, Polygon, contains, grow, iou, overlaps
+from privacy.observations import Keypoint
 
 Source = Literal["detector", "motion", "held"]
 
 
 @dataclass(frozen=True, slots=True)
 class PersonBox:
-    """One person detection, in fractions of the view."""
+    """One perceived person, in fractions of the view; keypoints when the pose model saw them."""
 
     box: Box
     score: float
+    keypoints: tuple[Keypoint, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +46,13 @@ class TrackerConfig:
     confirm_hits: int = 3
     """Detections a new track needs before it counts as a person."""
     confirm_window_s: float = 3.0
-    """...within this many seconds of its first detection, or it is dropped."""
+    """...within this many seconds of its first detection (weak starts: `weak_window_s`), or it is dropped."""
+    weak_hits: int = 6
+    weak_span_s: float = 1.5
+    """Weak detections (≥ `keep_score`) a new track needs, spread over at least `weak_span_s`, to count as a person."""
+    weak_window_s: float = 6.0
+    tentative_gap_s: float = 2.0
+    """A track not yet confirmed is dropped after this long without a detection."""
     match_iou: float = 0.1
     """Least overlap for a detection to continue a track (a fall changes the box a lot; see also `_matches`)."""
     exit_gone_s: float = 5.0
@@ -52,8 +65,6 @@ class TrackerConfig:
     end an `on_floor`; ghosts go sooner when someone else is seen (`stale_s`)."""
     edge: float = 0.02
     """A box this close to the border of the view is at its edge (an exit when no door zone is drawn)."""
-    shape_from_detector_s: float = 1.5
-    """For this long after a detection, motion marks the track as moving but does not reshape its box."""
     part_hold_s: float = 1.0
     part_hold_weaker: float = 0.75
     """A detection inside a track's box and less than half its size is a part (a lying person's torso): the track
@@ -79,6 +90,7 @@ class Track:
     last_detected: float
     last_moved: float
     hits: int = 1
+    strong_hits: int = 0
     confirmed: bool = False
     shaped_at: float = 0.0
     """When a detection last set the box's shape."""
@@ -89,6 +101,8 @@ class Track:
     source: Source = "detector"
     """Where this frame's box came from."""
     history: deque[tuple[float, Box]] = field(default_factory=deque)
+    keypoints: tuple[Keypoint, ...] = ()
+    """The pose of the last detection that had one (empty when only boxes were seen)."""
 
     @property
     def last_sign(self) -> float:
@@ -123,6 +137,11 @@ class PersonTracker:
     def tracks(self) -> tuple[Track, ...]:
         return tuple(t for t in self._tracks if t.confirmed)
 
+    @property
+    def all_tracks(self) -> tuple[Track, ...]:
+        """Confirmed and tentative tracks (a tentative one wants perception to look again soon)."""
+        return tuple(self._tracks)
+
     def update(self, now: float, detections: Sequence[PersonBox] | None, motion: Sequence[Box]) -> TrackerUpdate:
         """Feed one frame: `detections` None when the detector did not run on it; `motion` regions in fractions."""
         cfg = self.config
@@ -130,7 +149,7 @@ class PersonTracker:
         newly: list[Track] = []
         if detections is not None:
             usable = merge_parts([d for d in detections if d.score >= cfg.keep_score])
-            pairs = self._match(usable)
+            pairs = self._match(usable, now)
             for track, detection in pairs:
                 matched.add(track.id)
                 # A part seen alone (a torso) keeps the whole's recent box, unless the part is much surer.
@@ -139,20 +158,24 @@ class PersonTracker:
                     and now - track.shaped_at <= cfg.part_hold_s
                     and detection.score * cfg.part_hold_weaker < track.score
                 ):
-                    track.velocity = _velocity(track, detection.box, now)
+                    track.velocity = _velocity(track, detection.box, now, detection.score >= cfg.start_score)
                     track.box, track.score, track.shaped_at = detection.box, detection.score, now
+                    track.keypoints = detection.keypoints or track.keypoints
                 track.last_detected, track.source, track.seen_box = now, "detector", track.box
                 track.hits += 1
-                if not track.confirmed and track.hits >= cfg.confirm_hits:
+                track.strong_hits += detection.score >= cfg.start_score
+                if not track.confirmed and self._confirms(track, now):
                     track.confirmed = True
                     newly.append(track)
             taken = {id(d) for _, d in pairs}
             for detection in usable:
-                if id(detection) not in taken and detection.score >= cfg.start_score:
-                    self._tracks.append(
-                        Track(self._next_id, detection.box, detection.score, now, now, now, shaped_at=now)
-                    )
-                    self._next_id += 1
+                if id(detection) in taken or any(iou(t.box, detection.box) >= 0.3 for t in self._tracks):
+                    continue  # an unmatched second box on a tracked person is not a second person
+                self._tracks.append(Track(
+                    self._next_id, detection.box, detection.score, now, now, now, shaped_at=now,
+                    strong_hits=int(detection.score >= cfg.start_score), keypoints=detection.keypoints,
+                ))
+                self._next_id += 1
         for track in self._tracks:
             if track.id in matched or track.first_seen == now:
                 continue
@@ -165,13 +188,30 @@ class PersonTracker:
         left = self._prune(now)
         return TrackerUpdate(self.tracks, tuple(newly), tuple(left))
 
-    def _match(self, detections: Sequence[PersonBox]) -> list[tuple[Track, PersonBox]]:
+    def _confirms(self, track: Track, now: float) -> bool:
+        cfg = self.config
+        return (track.strong_hits >= 1 and track.hits >= cfg.confirm_hits) or (
+            track.hits >= cfg.weak_hits and now - track.first_seen >= cfg.weak_span_s
+        )
+
+    def _match(self, detections: Sequence[PersonBox], now: float) -> list[tuple[Track, PersonBox]]:
+        """Sure detections first, then weak ones (by overlap only) to the tracks still free: ByteTrack's two passes."""
+        sure = [d for d in detections if d.score >= self.config.start_score]
+        weak = [d for d in detections if d.score < self.config.start_score]
+        pairs = self._match_pass(self._tracks, sure, now, centre=True)
+        taken = {t.id for t, _ in pairs}
+        return pairs + self._match_pass([t for t in self._tracks if t.id not in taken], weak, now, centre=False)
+
+    def _match_pass(
+        self, tracks: Sequence[Track], detections: Sequence[PersonBox], now: float, *, centre: bool
+    ) -> list[tuple[Track, PersonBox]]:
         """Greedy one-to-one matching: confirmed tracks first, then by overlap plus detection score."""
         cfg = self.config
         candidates = []
-        for track in self._tracks:
+        for track in tracks:
             for detection in detections:
-                affinity = _affinity(track.box, detection.box)
+                affinity = (_affinity(track.box, detection.box, now - track.last_detected) if centre
+                            else iou(track.box, detection.box))
                 if affinity < cfg.match_iou or (
                     detection.score < cfg.start_score
                     and _aspect(detection.box) < cfg.flip_aspect * track.aspect
@@ -204,22 +244,10 @@ class PersonTracker:
         track.box = (x1 + dx, y1 + dy, x2 + dx, y2 + dy)
 
     def _follow_motion(self, track: Track, motion: Sequence[Box], now: float) -> None:
-        """Without a detection, a track follows the motion regions overlapping it, if they look like a body."""
+        """Without a detection, motion touching a track is a sign of life; it does not move or reshape the box."""
         near = grow(track.box, 0.25)
-        touching = [region for region in motion if overlaps(region, near)]
-        if not touching:
-            track.source = "held"
-            return
-        track.last_moved = now
-        if now - track.last_detected < self.config.shape_from_detector_s:
-            # A recent detection knows the shape better: the background model leaves a ghost where the person
-            # was, so motion regions right after a move are too big.
-            track.source = "held"
-            return
-        moved = union(touching)
-        area = _area(track.box)
-        if 0.5 * area <= _area(moved) <= 4.0 * area:
-            track.box, track.source = moved, "motion"
+        if any(overlaps(region, near) for region in motion):
+            track.last_moved, track.source = now, "motion"
         else:
             track.source = "held"
 
@@ -229,11 +257,12 @@ class PersonTracker:
         left: list[Track] = []
         for track in self._tracks:
             if not track.confirmed:
-                if now - track.first_seen <= cfg.confirm_window_s:
+                window = cfg.confirm_window_s if track.strong_hits else cfg.weak_window_s
+                if now - track.first_seen <= window and now - track.last_detected <= cfg.tentative_gap_s:
                     kept.append(track)
                 continue
             quiet = now - track.last_sign
-            if quiet >= cfg.exit_gone_s and self._at_exit(track.seen_box or track.box):
+            if quiet >= cfg.exit_gone_s and self.at_exit(track.seen_box or track.box):
                 left.append(track)
             elif quiet < cfg.forget_s and not self._superseded(track, now):
                 kept.append(track)
@@ -254,7 +283,8 @@ class PersonTracker:
         return any(other is not track and other.confirmed and now - other.last_detected <= 1.0
                    for other in self._tracks)
 
-    def _at_exit(self, box: Box) -> bool:
+    def at_exit(self, box: Box) -> bool:
+        """At a door zone or the edge of the view: where a person can leave."""
         edge = self.config.edge
         if box[0] <= edge or box[2] >= 1 - edge or box[1] <= edge:
             return True
@@ -282,14 +312,19 @@ def merge_parts(detections: Sequence[PersonBox], contained: float = 0.7, weaker:
     return merged
 
 
-def _velocity(track: Track, box: Box, now: float, smoothing: float = 0.5) -> tuple[float, float]:
-    """Only for a box that kept its shape: a box that changed shape (sitting down, falling) is not walking."""
+def _velocity(track: Track, box: Box, now: float, sure: bool, smoothing: float = 0.5) -> tuple[float, float]:
+    """Only from a sure detection of a box that kept its shape and moved like a walker: a box that changed shape
+    (sitting down, falling) is not walking, and one that jumped further than a body's width in a step (to another
+    object) is not a speed to carry on at."""
     dt = now - track.shaped_at
     old = track.box
-    if not 0 < dt <= 1.5 or abs(track.aspect - _aspect(box)) > 0.25 * track.aspect:
+    if not sure or not 0 < dt <= 1.5 or abs(track.aspect - _aspect(box)) > 0.25 * track.aspect:
         return (0.0, 0.0)
     vx = ((box[0] + box[2]) - (old[0] + old[2])) / 2 / dt
     vy = ((box[1] + box[3]) - (old[1] + old[3])) / 2 / dt
+    stride = max(old[2] - old[0], old[3] - old[1]) / 2  # half the body's longer side per half second
+    if abs(vx) * min(dt, 0.5) > stride or abs(vy) * min(dt, 0.5) > stride:
+        return (0.0, 0.0)
     return (smoothing * track.velocity[0] + (1 - smoothing) * vx, smoothing * track.velocity[1] + (1 - smoothing) * vy)
 
 
@@ -309,16 +344,17 @@ def _area(box: Box) -> float:
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
 
 
-def _affinity(track: Box, detection: Box) -> float:
-    """IoU, or, when a fall turned a standing box into a lying one, a fixed 0.1 if the new box's centre
-    lies within the old box grown by a third."""
+def _affinity(track: Box, detection: Box, unseen_s: float) -> float:
+    """IoU, or, when a fall turned a standing box into a lying one or a walker moved on between looks, a fixed 0.1
+    if the new box's centre lies within the old box grown by a third, plus half a box per second unseen."""
     overlap = iou(track, detection)
+    reach = 1 / 3 + 0.5 * min(max(unseen_s, 0.0), 2.0)
     if overlap > 0:
-        return overlap if overlap >= 0.1 else max(overlap, _centre_affinity(track, detection))
-    return _centre_affinity(track, detection)
+        return overlap if overlap >= 0.1 else max(overlap, _centre_affinity(track, detection, reach))
+    return _centre_affinity(track, detection, reach)
 
 
-def _centre_affinity(track: Box, detection: Box) -> float:
-    x1, y1, x2, y2 = grow(track, 1 / 3)
+def _centre_affinity(track: Box, detection: Box, reach: float) -> float:
+    x1, y1, x2, y2 = grow(track, reach)
     cx, cy = (detection[0] + detection[2]) / 2, (detection[1] + detection[3]) / 2
     return 0.1 if x1 <= cx <= x2 and y1 <= cy <= y2 else 0.0

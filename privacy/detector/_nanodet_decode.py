@@ -48,13 +48,23 @@ def make_grids(width: int, height: int) -> tuple[Grid, ...]:
     return tuple(grids)
 
 
+def letterbox_scale(frame_width: int, frame_height: int, width: int, height: int) -> float:
+    """Input pixels per frame pixel when the frame is fitted into width x height without changing its shape."""
+    return min(width / frame_width, height / frame_height)
+
+
 def preprocess(bgr: Pixels, width: int, height: int) -> Floats:
-    """Stretch to width x height (no input wasted on padding; a 4:3 input keeps 4:3 views undistorted), NCHW."""
-    resized = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_LINEAR)
+    """Letterbox into width x height, NCHW: a 4:3 view fills a 4:3 input exactly; a portrait view is padded, not
+    squashed (stretching a 9:16 view into 4:3 squeezed people 2.25x and lost them)."""
+    h, w = bgr.shape[:2]
+    scale = letterbox_scale(w, h, width, height)
+    nw, nh = min(width, max(1, round(w * scale))), min(height, max(1, round(h * scale)))
+    resized = cv2.resize(bgr, (nw, nh), interpolation=cv2.INTER_LINEAR)
     # Planar first, then normalise in place: broadcasting over a trailing axis of 3 is ~10x slower in numpy.
-    planes = np.ascontiguousarray(resized.transpose(2, 0, 1), dtype=np.float32)
-    planes -= _MEAN[:, None, None]
-    planes *= _INV_STD[:, None, None]
+    planes = np.zeros((3, height, width), np.float32)
+    planes[:, :nh, :nw] = resized.transpose(2, 0, 1)
+    planes[:, :nh, :nw] -= _MEAN[:, None, None]
+    planes[:, :nh, :nw] *= _INV_STD[:, None, None]
     return planes[None]
 
 

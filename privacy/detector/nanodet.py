@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from camera_node.detector import _nanodet_decode as nd
-from camera_node.detector.base import (
+from privacy.detector import _nanodet_decode as nd
+from privacy.detector.base import (
     PERSON,
     Detection,
     DetectionResult,
@@ -93,10 +93,10 @@ class NanoDetDetector:
     def detect(self, frame: PrivateFrame) -> DetectionResult:
         if not isinstance(frame, PrivateFrame):
             raise TypeError(f"detection runs on PrivateFrame only, got {type(frame).__name__}")
-        return self._detect_pixels(frame.pixels, frame.index, frame.captured_at)
+        return self.detect_pixels(frame.pixels, frame.index, frame.captured_at)
 
-    def _detect_pixels(self, pixels: nd.Pixels, index: int, captured_at: float) -> DetectionResult:
-        """The work behind `detect`; only the benchmark calls it directly, to compare raw with private frames."""
+    def detect_pixels(self, pixels: nd.Pixels, index: int, captured_at: float) -> DetectionResult:
+        """Detect in a BGR array: raw pixels inside `privacy` (perception), private ones in the benchmarks."""
         started = time.perf_counter()
         height, width = pixels.shape[:2]
         blob = nd.preprocess(pixels, self.input_width, self.input_height)
@@ -107,8 +107,8 @@ class NanoDetDetector:
         maps = [np.asarray(o, dtype=np.float32) for o in outputs]
         boxes, scores, classes = nd.decode(maps[:3], maps[3:], self._grids, self.classes, self.score_threshold)
         keep = nd.suppress(boxes, scores, classes, self.score_threshold, NMS_IOU)
-        sx, sy = width / self.input_width, height / self.input_height
-        scaled = np.clip(boxes[keep] * np.array([sx, sy, sx, sy], dtype=np.float32), 0, [width, height, width, height])
+        back = 1.0 / nd.letterbox_scale(width, height, self.input_width, self.input_height)
+        scaled = np.clip(boxes[keep] * np.float32(back), 0, [width, height, width, height])
         detections = tuple(
             Detection(float(x1), float(y1), float(x2), float(y2), float(score), int(class_id))
             for (x1, y1, x2, y2), score, class_id in zip(scaled, scores[keep], classes[keep], strict=True)
@@ -143,6 +143,8 @@ def _open_session(
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # warnings about unused initialisers are build-time noise
+    # Worker threads that spin after a run burn the edge box's CPU between the few runs a second the node makes.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         session = ort.InferenceSession(
             data, options, providers=["CPUExecutionProvider"], disabled_optimizers=DISABLED_OPTIMIZERS

@@ -1,26 +1,26 @@
-"""What every person detector offers, whatever model runs behind it.
+"""What the box detector hands back, and how it fails.
 
-Exceptions (all derive from `DetectorError`, so the node catches one type, keeps running on
-motion-only rules and raises a `detector_fault` event):
+Exceptions (all derive from `DetectorError`, a `PrivacyError`; perception reports them and the node keeps
+running on motion-only rules and raises a `detector_fault` event):
 
-    DetectorError
-    ├── ModelLoadError    model file missing, unreadable, not the expected bytes, or refused by the runtime
-    ├── ModelFormatError  the model loads but its inputs or outputs are not the ones this detector decodes
-    └── InferenceError    running the model on a frame failed
+    PrivacyError
+    └── DetectorError
+        ├── ModelLoadError    model file missing, unreadable, not the expected bytes, or refused by the runtime
+        ├── ModelFormatError  the model loads but its inputs or outputs are not the ones this detector decodes
+        └── InferenceError    running the model on a frame failed
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
-from privacy.frames import PrivateFrame
+from privacy.errors import PrivacyError
 
 PERSON = 0
 """COCO class index of a person, the only class the node asks for today."""
 
 
-class DetectorError(Exception):
+class DetectorError(PrivacyError):
     """Root of the detector package: detection is unavailable or failed for this frame."""
 
 
@@ -82,16 +82,3 @@ class DetectionResult:
 
     def of_class(self, class_id: int) -> tuple[Detection, ...]:
         return tuple(d for d in self.detections if d.class_id == class_id)
-
-
-class Detector(Protocol):
-    """A loaded model that finds objects in private frames; never given raw pixels or a bare array."""
-
-    @property
-    def name(self) -> str:
-        """Short model name for logs and events, e.g. `nanodet-g.int8`."""
-        ...
-
-    def detect(self, frame: PrivateFrame) -> DetectionResult:
-        """Detect in one frame; raises `InferenceError` (a `DetectorError`) when the runtime fails."""
-        ...
