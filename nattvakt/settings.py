@@ -108,8 +108,9 @@ class RuleSettings(BaseModel):
     """Person score that starts a track in `3` looks; weaker ones (≥ `track_score`) need `weak_start_hits` looks
     over `weak_start_s` (a person first seen lying or sitting scores 0.25-0.45)."""
     weak_start_hits: int = Field(6, ge=2, le=100)
+    """Weak detections (≥ `track_score`) in one place that start a track without a sure one."""
     weak_start_s: float = Field(1.5, ge=0, le=60)
-    """A track started from weak detections needs this many looks, spread over at least this many seconds."""
+    """...spread over at least this many seconds (one flicker of a shadow is not a person)."""
     not_visible_s: float = Field(60.0, ge=5, le=3600)
     """A tracked person not found for this long, last seen away from any exit and out of bed (behind the bed,
     under a blanket on the floor), raises `person_not_visible` (MEDIUM) instead of being forgotten."""

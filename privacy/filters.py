@@ -162,6 +162,10 @@ class PrivacyFilter:
         self._perceived = (raw.index, perception)
         return perception, None
 
+    def last_perception(self, raw: RawFrame) -> Perception | None:
+        """What perception saw in `raw`, when it ran on that frame (a private or outgoing frame of it asked)."""
+        return self._perceived[1] if self._perceived is not None and self._perceived[0] == raw.index else None
+
     def _heads(self, perception: Perception, shape: tuple[int, int]) -> list[FaceBox]:
         return [FaceBox(*region, person.score) for person in perception.people
                 for region in head_region(person, shape, self.config.heads)]
