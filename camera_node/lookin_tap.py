@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from privacy.filters import OutgoingLevel, PrivacyFilter
 from privacy.frames import OutgoingFrame, RawFrame
+from privacy.observations import PersonObservation
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,16 @@ class OutgoingTap:
     def active(self) -> bool:
         return bool(self._subscribers)
 
-    def feed(self, privacy: PrivacyFilter, raw: RawFrame) -> None:
-        """Make the outgoing frames subscribers want from `raw` and hand them over (pipeline thread only)."""
+    def feed(self, privacy: PrivacyFilter, raw: RawFrame, tracked: tuple[PersonObservation, ...] = ()) -> None:
+        """Make the outgoing frames subscribers want from `raw` and hand them over (pipeline thread only);
+        `tracked`: the people the care rules follow, whose heads are hidden even where perception misses them."""
         with self._lock:
             subscribers = list(self._subscribers.values())
         if not subscribers:
             return
         levels = tuple(dict.fromkeys(s.level for s in subscribers))
         try:
-            frames = privacy.make_outgoing_levels(raw, levels)
+            frames = privacy.make_outgoing_levels(raw, levels, tracked)
             for subscriber in subscribers:
                 subscriber.sink(frames[subscriber.level])
         except Exception:  # boundary: a failed look-in frame must not stop the night's watch

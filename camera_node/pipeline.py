@@ -24,6 +24,7 @@ from camera_node.timing import StageTimings
 from nattvakt.events import Event
 from privacy.filters import PrivacyFilter
 from privacy.frames import PrivateFrame, RawFrame
+from privacy.observations import PersonObservation
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ class DetectStage(Protocol):
 
     def __call__(self, private: PrivateFrame, motion: MotionResult, now: float) -> Iterable[Event]:
         """Private frame (with what perception saw, if it ran), its motion, monotonic time → events."""
+        ...
+
+    def tracked(self) -> tuple[PersonObservation, ...]:
+        """Every person followed now, as last seen (box and keypoints)."""
         ...
 
 
@@ -71,6 +76,10 @@ class FrameProcessor:
         self.clock = clock
         """Stage clock: monotonic wall time; the benchmark may pass `time.thread_time` on a loaded machine."""
         self.last_motion = _NO_FRAME
+
+    def tracked(self) -> tuple[PersonObservation, ...]:
+        """The people the care rules follow (as of the last frame): an outgoing frame hides each one's head."""
+        return self.detect.tracked() if self.detect is not None else ()
 
     def make_private(self, raw: RawFrame, now: float) -> PrivateFrame:
         """The privacy filter on one raw frame, perceiving people in it when the care rules' gate asks."""
@@ -149,7 +158,7 @@ class FramePipeline:
                     privacy_ms = (self.processor.clock() - start) * 1000 - perception_ms(private)
                     if self.outgoing is not None and self.outgoing.active:  # a look-in: outgoing frames too
                         began = self.processor.clock()
-                        self.outgoing.feed(self.processor.privacy, raw)
+                        self.outgoing.feed(self.processor.privacy, raw, self.processor.tracked())
                         self.processor.timings.record("outgoing", (self.processor.clock() - began) * 1000)
                 finally:
                     del raw  # nothing past this line may hold raw pixels

@@ -27,7 +27,7 @@ from privacy.frames import _SEAL, OutgoingFrame, Pixels, PrivateFrame, RawFrame
 from privacy.heads import HeadPolicy, head_region
 from privacy.hold import BoxHold, HoldPolicy
 from privacy.masking import Box, clip_box, fill_boxes, gaussian, mosaic_boxes, pixelate, silhouette, soft_blur, u8
-from privacy.observations import Perception
+from privacy.observations import Perception, PersonObservation
 from privacy.perception import Perceiver, shared_perceiver
 
 OutgoingLevel = Literal["faces_hidden", "heavy_blur", "pixelate", "silhouette"]
@@ -166,6 +166,17 @@ class PrivacyFilter:
         """What perception saw in `raw`, when it ran on that frame (a private or outgoing frame of it asked)."""
         return self._perceived[1] if self._perceived is not None and self._perceived[0] == raw.index else None
 
+    def _guessed(self, people: list[PersonObservation], shape: tuple[int, int]) -> list[FaceBox]:
+        """Heads of tracked people perception did not find in this frame: where their last pose puts it, and both
+        ends of the box (the head is at one of them)."""
+        out = []
+        for person in people:
+            regions = head_region(person, shape, self.config.heads)
+            if person.keypoints:
+                regions += head_region(PersonObservation(person.box, person.score), shape, self.config.heads)
+            out += [FaceBox(*region, person.score) for region in regions]
+        return out
+
     def _heads(self, perception: Perception, shape: tuple[int, int]) -> list[FaceBox]:
         return [FaceBox(*region, person.score) for person in perception.people
                 for region in head_region(person, shape, self.config.heads)]
@@ -180,14 +191,19 @@ class PrivacyFilter:
             self._outgoing_head_hold.clear()
             self._previous_heads = []
 
-    def make_outgoing(self, raw: RawFrame, level: OutgoingLevel) -> OutgoingFrame:
+    def make_outgoing(
+        self, raw: RawFrame, level: OutgoingLevel, tracked: tuple[PersonObservation, ...] = ()
+    ) -> OutgoingFrame:
         """Outgoing tier: heads hidden (boxes held), then the level's global transform."""
-        return self.make_outgoing_levels(raw, (level,))[level]
+        return self.make_outgoing_levels(raw, (level,), tracked)[level]
 
     def make_outgoing_levels(
-        self, raw: RawFrame, levels: tuple[OutgoingLevel, ...]
+        self, raw: RawFrame, levels: tuple[OutgoingLevel, ...], tracked: tuple[PersonObservation, ...] = ()
     ) -> dict[OutgoingLevel, OutgoingFrame]:
-        """One head search, several levels (a snapshot offered at each consented level, the leak benchmark)."""
+        """One head search, several levels (a snapshot offered at each consented level, the leak benchmark).
+
+        `tracked`: people the care rules follow; one whose box holds no head found in this frame gets the head
+        regions of its last pose, and both ends of its box, hidden: every tracked person's head, every frame."""
         for level in levels:
             if level not in OUTGOING_LEVELS:
                 raise ValueError(f"unknown outgoing privacy level {level!r}; allowed: {', '.join(OUTGOING_LEVELS)}")
@@ -204,7 +220,9 @@ class PrivacyFilter:
         out_no = self.stats.outgoing_frames
         self._outgoing_head_hold.observe(out_no, keypoint_heads)
         held = self._outgoing_head_hold.boxes(out_no)
-        for head in [*held, *self._previous_heads, *self._head_hold.boxes(frame_no)]:
+        unseen = [p for p in tracked if not any(_inside(h, p.box, raw.shape) for h in keypoint_heads)]
+        guessed = self._guessed(unseen, raw.shape)
+        for head in [*held, *self._previous_heads, *self._head_hold.boxes(frame_no), *guessed]:
             box = clip_box(head.x1, head.y1, head.x2, head.y2, raw.shape[1], raw.shape[0])
             if box is not None:
                 boxes.append(box)
@@ -249,3 +267,10 @@ def _to_boxes(faces: list[FaceBox], scale: float, shape: tuple[int, int], lift: 
         if box is not None:
             boxes.append(box)
     return boxes
+
+
+def _inside(head: FaceBox, box: tuple[float, float, float, float], shape: tuple[int, int]) -> bool:
+    """The head's centre lies in `box` (fractions of the view)."""
+    h, w = shape
+    cx, cy = (head.x1 + head.x2) / 2 / w, (head.y1 + head.y2) / 2 / h
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]

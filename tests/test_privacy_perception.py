@@ -117,3 +117,19 @@ def test_head_regions_follow_the_head_end_of_the_torso_when_no_face_keypoint_is_
     # Nothing but a box: a lying box hides both ends, an upright one its top.
     assert len(head_region(_person({}, (0.2, 0.7, 0.8, 0.9)), shape)) == 2
     assert len(head_region(_person({}, (0.4, 0.2, 0.6, 0.9)), shape)) == 1
+
+
+def test_a_tracked_person_perception_misses_still_has_the_head_hidden_at_every_level() -> None:
+    """The care rules follow someone lying still whom this frame's perception does not find (dark, covered): their
+    head is hidden anyway, where their last pose puts it and at both ends of their box."""
+    dark_room = np.full((480, 640, 3), 12, np.uint8)
+    lying = PersonObservation((0.30, 0.70, 0.70, 0.90), 0.3)
+    privacy = PrivacyFilter()
+    frames = privacy.make_outgoing_levels(RawFrame(dark_room, index=0, captured_at=0.0),
+                                          ("faces_hidden", "silhouette"), (lying,))
+    for frame in frames.values():
+        for end_x in (0.31 * 640, 0.69 * 640):  # either end of the lying body
+            assert any(x <= end_x <= x + w and y <= 0.8 * 480 <= y + h for x, y, w, h in frame.hidden_boxes)
+    # The regions came from the tracked person: the same dark room with nobody tracked hides nothing.
+    untracked = PrivacyFilter().make_outgoing(RawFrame(dark_room, index=0, captured_at=0.0), "faces_hidden")
+    assert untracked.hidden_boxes == ()

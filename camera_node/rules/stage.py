@@ -29,6 +29,7 @@ from nattvakt.settings import NodeSettings
 from privacy.errors import PrivacyError
 from privacy.filters import PrivacyFilter
 from privacy.frames import PrivateFrame
+from privacy.observations import PersonObservation
 from privacy.perception import Perceiver, box_detector
 from privacy.pose import PoseModel
 
@@ -97,6 +98,9 @@ class DetectionStage:
                                   for x, y, w, h in motion.regions]
         events += self.rules.update(now, detections, regions, width / height)
         return [event for event in events if event is not None]
+
+    def tracked(self) -> tuple[PersonObservation, ...]:
+        return tuple(PersonObservation(t.box, t.score, t.keypoints) for t in self.rules.tracker.all_tracks)
 
     def _detections(self, private: PrivateFrame, now: float, events: list[Event | None]) -> list[PersonBox] | None:
         if private.perception_error is not None:

@@ -9,8 +9,8 @@ zone or the edge of the view) and has stayed gone there, or after a long time wi
 Association is ByteTrack's: sure detections first (overlap, or for a fall the centre of the new box near the old),
 then weak ones, by overlap only, to the tracks left over — so a weak box of something beside a falling person
 cannot take their track. A track starts from `confirm_hits` detections of which one is sure, or from `weak_hits`
-weak ones spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still become a track). A box
-that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
+weak ones spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still become
+a track). A box that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
 
 Boxes are fractions (0-1) of the view, like zones.
 """
