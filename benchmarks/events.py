@@ -79,6 +79,11 @@ class ClipRun:
     def opened(self, kind: str) -> list[float]:
         return [t for t, e in self.events if e.kind == kind and e.state == "open"]
 
+    def spans(self, kind: str) -> tuple[tuple[float, float], ...]:
+        """(opened, ended) clip times of each situation of `kind`; ended is infinite while it stays open."""
+        ends = {e.id: t for t, e in self.events if e.kind == kind and e.state == "ended"}
+        return tuple((t, ends.get(e.id, float("inf"))) for t, e in self.events if e.kind == kind and e.state == "open")
+
 
 _PERCEIVER: Perceiver | None = None
 
@@ -121,7 +126,8 @@ class ClipResult:
     room: str
     variant: Variant
     fall_at: float | None
-    on_floor: tuple[float, ...]
+    on_floor: tuple[tuple[float, float], ...]
+    """Each `on_floor` situation as (opened, ended) clip times; ended is infinite when still open at the end."""
     opened: tuple[str, ...]
     """Kinds of every other situation opened (motion and light changes left out)."""
     false_bed_exit: bool
@@ -132,11 +138,13 @@ class ClipResult:
 
     @property
     def delay(self) -> float | None:
-        """Seconds from the start of the fall to the first `on_floor` that opened after it began."""
+        """Seconds from the start of the fall until an `on_floor` situation was open (0 when one opened while the
+        person was already low on the floor and stayed open into the fall: staff had the alarm)."""
         if self.fall_at is None:
             return None
-        after = [t - self.fall_at for t in self.on_floor if t >= self.fall_at - 1.0]
-        return min(after) if after else None
+        fall = self.fall_at
+        open_during = [max(0.0, start - fall) for start, end in self.on_floor if end >= fall]
+        return min(open_during) if open_during else None
 
     @property
     def caught(self) -> bool:
@@ -151,11 +159,11 @@ class ClipResult:
     def early_on_floor(self) -> bool:
         """`on_floor` more than a second before the labelled start of the fall (the person already low on the
         floor: kneeling, crawling, sitting; the labels start the fall when they go down the last bit)."""
-        return self.fall_at is not None and any(t < self.fall_at - 1.0 for t in self.on_floor)
+        return self.fall_at is not None and any(start < self.fall_at - 1.0 for start, _ in self.on_floor)
 
     def line(self) -> str:
         if self.early_on_floor:
-            verdict = "on_floor BEFORE the fall"
+            verdict = "on_floor EARLY" + (", open at the fall" if self.caught else ", ended before the fall")
         elif self.fall_at is not None:
             verdict = f"on_floor after {self.delay:4.1f} s" if self.caught else "on_floor MISSED"
         else:
@@ -182,7 +190,7 @@ def run_clip(task: tuple[FallClip, Variant, NodeSettings]) -> ClipResult:
     run = run_fall_clip(clip, variant, node)
     # A bed exit is false on a clip without a floor fall only if nobody got up: these clips hold no real bed exit.
     return ClipResult(
-        clip.name, clip.room, variant, clip.fall_at, tuple(run.opened("on_floor")),
+        clip.name, clip.room, variant, clip.fall_at, run.spans("on_floor"),
         tuple(sorted({e.kind for _, e in run.events if e.state == "open" and e.kind not in QUIET_KINDS})),
         clip.fall_at is None and bool(run.opened("bed_exit")), run.frames, run.frames_with_track,
         run.perception_runs, time.perf_counter() - started,

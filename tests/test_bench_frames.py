@@ -40,7 +40,7 @@ def test_quick_run_prints_stages_quality_and_verdicts(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert code in (0, 1)  # over budget is the benchmark's verdict, not this test's
     for needle in ("privacy  mean", "motion   mean", "total    mean", "motion reference lean", "motion onsets [ours]",
-                   "budget", "fps on one thread"):
+                   "budget", "fps on one thread", "node load", "of one core on empty still room"):
         assert needle in out, out
 
 
