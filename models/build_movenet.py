@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from build_nanodet import canonicalise  # same directory: one canonical byte order for every model we build
 
-OPSET = 17
+# Same directory: one tf2onnx call and one canonical byte order for every model we build.
+from build_nanodet import canonicalise, convert
+
 INPUT_NAME = "image"
 """int32 [1, H, W, 3] RGB 0-255, H and W multiples of 32 (256 on the long side is what the model was trained for)."""
 OUTPUT_NAME = "people"
@@ -43,19 +43,6 @@ def complete_attributes(tfjs: Path, out: Path) -> int:
                 added += 1
     out.write_text(json.dumps(model), encoding="utf-8")
     return added
-
-
-def convert(tfjs: Path, onnx_path: Path) -> None:
-    """tf2onnx 1.17 still calls `np.product`, which NumPy 2 removed: alias it, then run its CLI in-process."""
-    np.product = np.prod  # type: ignore[attr-defined]
-    from tf2onnx import convert as tf2onnx_convert
-
-    argv = sys.argv
-    sys.argv = ["tf2onnx", "--tfjs", str(tfjs), "--output", str(onnx_path), "--opset", str(OPSET)]
-    try:
-        tf2onnx_convert.main()
-    finally:
-        sys.argv = argv
 
 
 def name_io(onnx_path: Path) -> None:

@@ -133,3 +133,15 @@ def test_a_tracked_person_perception_misses_still_has_the_head_hidden_at_every_l
     # The regions came from the tracked person: the same dark room with nobody tracked hides nothing.
     untracked = PrivacyFilter().make_outgoing(RawFrame(dark_room, index=0, captured_at=0.0), "faces_hidden")
     assert untracked.hidden_boxes == ()
+
+
+def test_the_committed_pose_model_matches_the_sum_its_build_script_and_card_record() -> None:
+    import hashlib
+
+    from privacy.pose import MODEL_PATH, MODEL_SHA256
+
+    assert hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest() == MODEL_SHA256
+    models = MODEL_PATH.parent
+    assert f'SHA256="{MODEL_SHA256}"' in (models / "build_movenet.sh").read_text()
+    assert MODEL_SHA256 in (models / "MOVENET.md").read_text()
+    assert "Apache License" in (models / "movenet-multipose.LICENSE.txt").read_text()

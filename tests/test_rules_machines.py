@@ -110,16 +110,22 @@ def test_a_person_first_seen_lying_starts_a_track_from_consistent_weak_detection
     """Seen in a fall lab: a lying person scored 0.41-0.45 for a whole clip and, with no sure detection, was never
     tracked. Weak detections in one place over `weak_span_s` make a person; a single weak flicker does not."""
     config = TrackerConfig(start_score=0.5, keep_score=0.25, weak_hits=6, weak_span_s=1.5)
+    pose = _pose((0.35, 0.85), (0.55, 0.87))
     tracker = PersonTracker(config)
     confirmed_at = None
     for tick in range(30):  # 5 looks a second
-        step = tracker.update(tick / 5, [PersonBox(LYING, 0.42)], [])
+        step = tracker.update(tick / 5, [PersonBox(LYING, 0.42, pose)], [])
         if step.tracks and confirmed_at is None:
             confirmed_at = tick / 5
     assert confirmed_at is not None and 1.5 <= confirmed_at <= 2.0
     flicker = PersonTracker(config)
     for tick in range(30):
-        step = flicker.update(tick / 5, [PersonBox(LYING, 0.42)] if tick % 8 == 0 else [], [])
+        step = flicker.update(tick / 5, [PersonBox(LYING, 0.42, pose)] if tick % 8 == 0 else [], [])
+    assert step.tracks == ()
+    # A box without a pose (an office chair scored 0.38 by the box detector, all clip long) is never a person.
+    chair = PersonTracker(config)
+    for tick in range(60):
+        step = chair.update(tick / 5, [PersonBox((0.0, 0.45, 0.18, 0.98), 0.38)], [])
     assert step.tracks == ()
 
 

@@ -9,8 +9,8 @@ zone or the edge of the view) and has stayed gone there, or after a long time wi
 Association is ByteTrack's: sure detections first (overlap, or for a fall the centre of the new box near the old),
 then weak ones, by overlap only, to the tracks left over — so a weak box of something beside a falling person
 cannot take their track. A track starts from `confirm_hits` detections of which one is sure, or from `weak_hits`
-weak ones spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still become
-a track). A box that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
+weak ones with a pose spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still
+become a track; a box without keypoints does not count there: an office chair scored 0.38 as a box all clip long). A box that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
 
 Boxes are fractions (0-1) of the view, like zones.
 """
@@ -75,6 +75,8 @@ class TrackerConfig:
     `flip_aspect` of it) continues the track only if it overlaps it by `flip_iou`: next to a person lying on the
     floor, a chair or a bedpost scored as a weak person must not take the lying person's track; a person getting
     up is seen surely, or in the same place."""
+    lost_s: float = 1.5
+    """A confirmed track unseen this long may be taken by a weak detection near it (not only one overlapping it)."""
     predict_s: float = 1.0
     """For this long after a detection, a track without one moves on at its last speed."""
     history_s: float = 10.0
@@ -91,6 +93,8 @@ class Track:
     last_moved: float
     hits: int = 1
     strong_hits: int = 0
+    pose_hits: int = 0
+    """Detections with a pose (keypoints): only these start a track without a sure one."""
     confirmed: bool = False
     shaped_at: float = 0.0
     """When a detection last set the box's shape."""
@@ -164,6 +168,7 @@ class PersonTracker:
                 track.last_detected, track.source, track.seen_box = now, "detector", track.box
                 track.hits += 1
                 track.strong_hits += detection.score >= cfg.start_score
+                track.pose_hits += bool(detection.keypoints)
                 if not track.confirmed and self._confirms(track, now):
                     track.confirmed = True
                     newly.append(track)
@@ -173,7 +178,8 @@ class PersonTracker:
                     continue  # an unmatched second box on a tracked person is not a second person
                 self._tracks.append(Track(
                     self._next_id, detection.box, detection.score, now, now, now, shaped_at=now,
-                    strong_hits=int(detection.score >= cfg.start_score), keypoints=detection.keypoints,
+                    strong_hits=int(detection.score >= cfg.start_score), pose_hits=int(bool(detection.keypoints)),
+                    keypoints=detection.keypoints,
                 ))
                 self._next_id += 1
         for track in self._tracks:
@@ -191,7 +197,7 @@ class PersonTracker:
     def _confirms(self, track: Track, now: float) -> bool:
         cfg = self.config
         return (track.strong_hits >= 1 and track.hits >= cfg.confirm_hits) or (
-            track.hits >= cfg.weak_hits and now - track.first_seen >= cfg.weak_span_s
+            track.pose_hits >= cfg.weak_hits and now - track.first_seen >= cfg.weak_span_s
         )
 
     def _match(self, detections: Sequence[PersonBox], now: float) -> list[tuple[Track, PersonBox]]:
@@ -210,8 +216,11 @@ class PersonTracker:
         candidates = []
         for track in tracks:
             for detection in detections:
-                affinity = (_affinity(track.box, detection.box, now - track.last_detected) if centre
-                            else iou(track.box, detection.box))
+                unseen = now - track.last_detected
+                # A weak box may take a track by nearness only once the track has been lost for a while: then it is
+                # the person who moved unseen (rolled off the bed), not an object beside someone seen a moment ago.
+                near = centre or (track.confirmed and unseen >= cfg.lost_s)
+                affinity = _affinity(track.box, detection.box, unseen) if near else iou(track.box, detection.box)
                 if affinity < cfg.match_iou or (
                     detection.score < cfg.start_score
                     and _aspect(detection.box) < cfg.flip_aspect * track.aspect
