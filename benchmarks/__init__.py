@@ -10,6 +10,7 @@ BENCHMARKS: dict[str, str] = {
     "detection": "benchmarks.detection",
     "events": "benchmarks.events",
     "privacy": "benchmarks.face_leaks",
+    "heads": "benchmarks.heads",
     "lookin": "benchmarks.lookin",
     "scale": "benchmarks.scale",
 }

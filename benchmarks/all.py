@@ -30,6 +30,7 @@ QUICK_OPTIONS: dict[str, list[str]] = {
     "bus": ["--nodes", "20", "--seconds", "2"],
     "lookin": ["--runs", "3"],
     "events": ["--quick"],
+    "heads": ["--clips", "Subject_1-Fall-13", "--every", "10"],
     "scale": ["--quick"],
 }
 """Options for `--quick` (a smoke run of the whole command in seconds, e.g. in CI)."""

@@ -42,6 +42,7 @@ import numpy as np
 from benchmarks.budgets import BUDGETS_PATH
 from benchmarks.fall_footage import VARIANTS, FallClip, Variant, apply_variant, clip_fps, fall_clips
 from benchmarks.footage import Pixels, read_frames
+from benchmarks.results import BenchResult, Figure
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clips", help="only clips whose name matches this shell pattern")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--crops", type=Path, help="write raw | outgoing crops of every face found here")
+    parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     args = parser.parse_args(argv)
     clips = fall_clips()
     if args.clips:
@@ -201,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         results = list(pool.map(run_clip, tasks, chunksize=1))
     broken: list[str] = []
     limits = load_limits()
+    figures: list[Figure] = []
     print(f"variant {args.variant}; a head is hidden when ≥ {COVERED:.0%} of its box is; faces checked at "
           f"{' and '.join(map(str, CHECK_WIDTHS))} px, threshold {CHECK_SCORE}")
     rooms = sorted({r.room for r in results})
@@ -223,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             for key, value in (("min_labelled_hidden", share), ("max_frames_with_face", float(sum(found.values())))):
                 limit = limits.get(key)
                 ok = limit is None or (value >= limit if key.startswith("min") else value <= limit)
+                figures.append(Figure(key.removeprefix("min_").removeprefix("max_"), round(value, 4), "", limit,
+                                      key.startswith("min")))
                 if not ok:
                     broken.append(f"{key} = {value:.3f}, limit {limit}")
     for result in results:
@@ -234,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
             for name, crop in result.crops:
                 cv2.imwrite(str(args.crops / f"{name}.png"), cv2.resize(crop, None, fx=3, fy=3,
                                                                            interpolation=cv2.INTER_NEAREST))
+    if args.results:
+        out = BenchResult("heads")
+        out.figure_stage("outgoing heads", *figures)
+        out.write(args.results)
     if broken:
         print("HEADS BELOW LIMIT: " + "; ".join(broken), file=sys.stderr)
         return 1

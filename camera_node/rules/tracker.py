@@ -9,8 +9,9 @@ zone or the edge of the view) and has stayed gone there, or after a long time wi
 Association is ByteTrack's: sure detections first (overlap, or for a fall the centre of the new box near the old),
 then weak ones, by overlap only, to the tracks left over — so a weak box of something beside a falling person
 cannot take their track. A track starts from `confirm_hits` detections of which one is sure, or from `weak_hits`
-weak ones with a pose spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still
-become a track; a box without keypoints does not count there: an office chair scored 0.38 as a box all clip long). A box that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
+weak ones spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still become a
+track) — boxes without keypoints count there only once something moved inside the box: an office chair scored 0.38
+as a box all clip long). A box that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
 
 Boxes are fractions (0-1) of the view, like zones.
 """
@@ -94,7 +95,9 @@ class Track:
     hits: int = 1
     strong_hits: int = 0
     pose_hits: int = 0
-    """Detections with a pose (keypoints): only these start a track without a sure one."""
+    """Detections with a pose (keypoints)."""
+    stirred: bool = False
+    """Motion was seen inside the box since the track began (a chair never stirs; a fallen person did)."""
     confirmed: bool = False
     shaped_at: float = 0.0
     """When a detection last set the box's shape."""
@@ -183,6 +186,7 @@ class PersonTracker:
                 ))
                 self._next_id += 1
         for track in self._tracks:
+            track.stirred = track.stirred or any(overlaps(region, track.box) for region in motion)
             if track.id in matched or track.first_seen == now:
                 continue
             self._predict(track, now)
@@ -196,8 +200,9 @@ class PersonTracker:
 
     def _confirms(self, track: Track, now: float) -> bool:
         cfg = self.config
+        weak = track.pose_hits if not track.stirred else track.hits
         return (track.strong_hits >= 1 and track.hits >= cfg.confirm_hits) or (
-            track.pose_hits >= cfg.weak_hits and now - track.first_seen >= cfg.weak_span_s
+            weak >= cfg.weak_hits and now - track.first_seen >= cfg.weak_span_s
         )
 
     def _match(self, detections: Sequence[PersonBox], now: float) -> list[tuple[Track, PersonBox]]:
