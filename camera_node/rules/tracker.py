@@ -11,7 +11,8 @@ then weak ones, by overlap only, to the tracks left over — so a weak box of so
 cannot take their track. A track starts from `confirm_hits` detections of which one is sure, or from `weak_hits`
 weak ones spread over `weak_span_s` (a person first seen lying or sitting scores 0.25-0.45 and must still become a
 track) — boxes without keypoints count there only once something moved inside the box: an office chair scored 0.38
-as a box all clip long). A box that jumped gives no speed, and speed carries a box only `predict_s` past its last detection.
+as a box all clip long). A box that jumped gives no speed, and speed carries a box only `predict_s` past its last
+detection.
 
 Boxes are fractions (0-1) of the view, like zones.
 """
