@@ -23,8 +23,9 @@ needs_opencv_doc = pytest.mark.skipif(not MESSI.exists(), reason="Debian opencv-
 def _rotations() -> list[tuple[int, np.ndarray, tuple[float, float]]]:
     """The photo turned 0, 90, 180 and 270 degrees (standing, lying both ways, upside-down) with the face's centre
     (from CenterFace on the upright photo) carried through each turn."""
-    upright = cv2.imread(str(MESSI))
-    assert upright is not None
+    read = cv2.imread(str(MESSI))
+    assert read is not None
+    upright = np.asarray(read, dtype=np.uint8)
     faces = shared_face_detector().detect(upright, 640, 0.5)
     assert len(faces) == 1
     h, w = upright.shape[:2]
