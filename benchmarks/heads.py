@@ -128,8 +128,9 @@ def run_clip(task: tuple[FallClip, Variant, list[HeadLabel], int]) -> ClipHeads:
         now = index / rate
         raw = RawFrame(pixels, index=index, captured_at=now)
         private = processor.make_private(raw, now)
+        # As the pipeline feeds a look-in: this raw frame, with the people the rules followed up to it.
+        outs = processor.privacy.make_outgoing_levels(raw, OUTGOING_LEVELS, processor.tracked())
         processor.process(private, now, 0.0)
-        outs = processor.privacy.make_outgoing_levels(raw, OUTGOING_LEVELS)
         hidden = outs["faces_hidden"].hidden_boxes
         shape = private.shape
         label = by_frame.get(index)
