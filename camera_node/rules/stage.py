@@ -80,7 +80,8 @@ class DetectionStage:
             motion=motion.moving,
             recheck=any(now - track.last_detected >= self.recheck_s or not track.confirmed for track in tracks),
             tracking=bool(tracks),
-            changed=_changed(grey, self._grey_at_look),
+            # Only idle scans (nobody tracked) ask whether the picture changed: no per-frame diff otherwise.
+            changed=not tracks and _changed(grey, self._grey_at_look),
         )
         due = self.gate.due(now, state)
         if due:
@@ -100,6 +101,7 @@ class DetectionStage:
         return [event for event in events if event is not None]
 
     def tracked(self) -> tuple[PersonObservation, ...]:
+        """Every person followed now, as last seen (an outgoing frame hides each one's head)."""
         return tuple(PersonObservation(t.box, t.score, t.keypoints) for t in self.rules.tracker.all_tracks)
 
     def _detections(self, private: PrivateFrame, now: float, events: list[Event | None]) -> list[PersonBox] | None:
@@ -118,7 +120,7 @@ class DetectionStage:
         if self._failures >= FAILURES_BEFORE_FAULT:
             events.append(self.rules.situations.end("detector_fault", now))
         self._failures = 0
-        return [PersonBox(p.box, p.score, p.keypoints) for p in perception.people]
+        return list(perception.people)
 
     def _fault(self, now: float, reason: str, message: str) -> Event | None:
         return self.rules.situations.open(

@@ -25,18 +25,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from camera_node.rules.geometry import Box, Polygon, contains, grow, iou, overlaps
-from privacy.observations import Keypoint
+from privacy.observations import Keypoint, PersonObservation
 
 Source = Literal["detector", "motion", "held"]
 
 
-@dataclass(frozen=True, slots=True)
-class PersonBox:
-    """One perceived person, in fractions of the view; keypoints when the pose model saw them."""
-
-    box: Box
-    score: float
-    keypoints: tuple[Keypoint, ...] = ()
+PersonBox = PersonObservation
+"""One perceived person, in fractions of the view; keypoints when the pose model saw them (perception's own type)."""
 
 
 @dataclass(frozen=True, slots=True)
