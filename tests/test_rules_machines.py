@@ -189,6 +189,20 @@ def test_a_weak_upright_box_beside_a_lying_person_does_not_take_their_track() ->
     assert [t.box for t in step.tracks] == [getting_up]
 
 
+def test_a_lost_lying_person_keeps_their_track_when_a_sure_box_sits_on_another_track() -> None:
+    """Seen on an IR-like night variant of a fall-lab clip: the lying person went unseen for 4 s, their track's
+    reach grew, and a sure box of a coat by the wall (a track of its own) took it over; the fall was lost."""
+    tracker = PersonTracker(TrackerConfig(start_score=0.5, keep_score=0.25, confirm_hits=2))
+    lying: Box = (0.34, 0.67, 0.59, 0.99)
+    coat: Box = (0.0, 0.48, 0.18, 0.98)
+    for tick in range(3):
+        tracker.update(tick / 5, [PersonBox(lying, 0.6)], [])
+    for tick in range(3, 20):  # the coat is seen weakly (a track not yet confirmed), the lying person not at all
+        tracker.update(tick / 5, [PersonBox(coat, 0.45)], [])
+    step = tracker.update(4.0, [PersonBox(coat, 0.57)], [])
+    assert lying in [t.box for t in step.tracks]
+
+
 def test_a_part_replacing_a_lying_body_is_not_movement_but_crawling_away_is() -> None:
     """Seen on GMDCSA24 Subject_2-Fall-13: a weak box on the lying person's legs replaced the whole box, its
     centre jumped by more than half of the *small* box, and the person read as moving for a second."""
