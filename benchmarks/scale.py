@@ -400,8 +400,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float) -> dict[str, Any]:
-    from central.staff import upsert_staff
-    from central.store import open_store
+    from central.db import open_store
+    from central.staff.service import upsert_staff
 
     try:
         server = start_redis(tmp / "redis")

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from central import consent_service, night_service
+from central.consent import service as consent_service
+from central.night import service as night_service
+from central.nodes import service as nodes_service
 from privacy.consent_model import DEFAULT_TIMEZONE, ConsentScope, ConsentTerms, Grantor, GrantorRole, ScheduledWindow
 
 DEMO_RECIPIENT = "Greta Andersson"
@@ -32,7 +34,7 @@ def seed_demo(db: Session, node_id: str, room: str) -> int | None:
         return None
     now = datetime.now(UTC)
     recipient = consent_service.create_recipient(db, DEMO_RECIPIENT, room, DEMO_ACTOR)
-    night_service.create_room(db, room, recipient.id, DEMO_ACTOR)
+    nodes_service.create_room(db, room, recipient.id, DEMO_ACTOR)
     consent_service.assign_node(db, node_id, recipient.id, DEMO_ACTOR)
     windows = demo_windows(now)
     terms = ConsentTerms(

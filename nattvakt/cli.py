@@ -93,8 +93,8 @@ def _run_node(settings: Settings) -> int:
 
 
 def _users_add(settings: Settings, args: argparse.Namespace) -> int:
-    from central.staff import upsert_staff
-    from central.store import open_store
+    from central.db import open_store
+    from central.staff.service import upsert_staff
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     engine, sessionmaker = open_store(settings.database_url)
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return print_node_key(settings, args.node_id)
         if args.command == "audit":
-            from central.audit_cli import run_audit_command
+            from central.audit.cli import run_audit_command
 
             return run_audit_command(settings, args.audit_command)
         return _users_add(settings, args)

@@ -17,9 +17,9 @@ import time
 import urllib.request
 from types import FrameType
 
+from central.db import open_store
 from central.demo_seed import seed_demo
-from central.staff import upsert_staff
-from central.store import open_store
+from central.staff.service import upsert_staff
 from nattvakt.childproc import die_with_parent
 from nattvakt.netcheck import ensure_port_free
 from nattvakt.redis_server import RedisServer, start_redis

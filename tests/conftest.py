@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from central.app import create_app
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.staff.service import upsert_staff
 from nattvakt.redis_server import RedisServer, free_port, start_redis
 from nattvakt.settings import CentralSettings, Settings
 

@@ -12,9 +12,9 @@ import redis.asyncio as aioredis
 
 from camera_node.heartbeat import HeartbeatSender
 from camera_node.publisher import Origin
-from central.consumer import GROUP
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.events.consumer import GROUP
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.conftest import STAFF_PASSWORD

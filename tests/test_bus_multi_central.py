@@ -15,9 +15,9 @@ import redis.asyncio as aioredis
 import uvicorn
 
 from central.app import create_app
-from central.consumer import GROUP
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.events.consumer import GROUP
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings

@@ -13,10 +13,10 @@ import httpx
 import pytest
 import redis
 
-from central import audit_store
 from central.app import create_app
-from central.staff import upsert_staff
-from central.store import open_store
+from central.audit import store as audit_store
+from central.db import open_store
+from central.staff.service import upsert_staff
 from nattvakt.consent_transport import copy_key, master_key
 from nattvakt.settings import Settings
 from privacy.consent_signing import derive_node_key, verify_copy

@@ -13,8 +13,8 @@ import redis
 
 from camera_node.consent_sync import ConsentWatcher
 from central.app import create_app
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.staff.service import upsert_staff
 from nattvakt.consent_transport import STORE_IF_NEWER, copy_key, node_key, notify_channel
 from nattvakt.events import Event
 from nattvakt.settings import NodeSettings, Settings

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from central.db import open_store
 from central.demo_seed import DEMO_RECIPIENT, seed_demo
-from central.staff import upsert_staff
-from central.store import open_store
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.browser import CHROMIUM, SCREENSHOTS

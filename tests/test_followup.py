@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 import redis
 
-from central.followup import (
+from central.db import open_store
+from central.followup.figures import (
     ChangeRecord,
     CheckinRecord,
     EventRecord,
@@ -29,9 +30,8 @@ from central.followup import (
     suppress,
     weekly,
 )
-from central.night_models import Outcome
-from central.staff import upsert_staff
-from central.store import open_store
+from central.night.models import Outcome
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.postgres_db import throwaway_database
@@ -343,7 +343,7 @@ async def test_the_api_roles_csv_and_report(api: Api) -> None:
 
 def test_stream_events_are_joined_with_outcomes_and_acks() -> None:
     """An event trimmed from the stream still counts from its documented outcome (severity unknown)."""
-    from central.followup_store import join_events
+    from central.followup.store import join_events
 
     started = datetime(2026, 10, 3, 23, 0, tzinfo=UTC)
     stream = {"A": {"seq": 1, "kind": "on_floor", "severity": 4, "started_at": started, "ended_at": None}}

@@ -12,11 +12,11 @@ import pytest
 import redis
 from playwright.sync_api import BrowserContext, Page, expect
 
+from central.db import open_store
 from central.demo_seed import seed_demo
-from central.followup import local_night
-from central.night_models import Outcome
-from central.staff import upsert_staff
-from central.store import open_store
+from central.followup.figures import local_night
+from central.night.models import Outcome
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.browser import CHROMIUM, SCREENSHOTS

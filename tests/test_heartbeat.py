@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 
 from camera_node.heartbeat import HeartbeatSender
 from camera_node.publisher import Origin
-from central.node_monitor import NodeMonitor
+from central.nodes.monitor import NodeMonitor
 from nattvakt.bus import offline_key
 from nattvakt.events import Event, Severity
 from tests.bus import Console

@@ -7,8 +7,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from central.consumer import GROUP
-from central.node_monitor import NodeMonitor
+from central.events.consumer import GROUP
+from central.nodes.monitor import NodeMonitor
 from nattvakt.bus import heartbeats_key, nodes_key
 from tests.bus import Console, wait_until
 from tests.bus_processes import numbered_event

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 
-from central.consumer import GROUP
+from central.events.consumer import GROUP
 from nattvakt.events import Event, Severity
 from tests.bus import Console
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from central.staff import VERIFY_SLOTS, authenticate, open_session, staff_for_token, upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.staff.service import VERIFY_SLOTS, authenticate, open_session, staff_for_token, upsert_staff
 
 PASSWORD = "gammalt-lösen-1"
 

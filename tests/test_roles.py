@@ -17,13 +17,13 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from central.app import create_app
+from central.audit.models import AuditEntry
 from central.csrf import cross_origin_reason
+from central.db import open_store
 from central.dependencies import RoleCheck, current_staff
-from central.login_guard import LockoutPolicy, lockout_for
-from central.models import AuditEntry
-from central.routers import events
-from central.staff import ROLES, upsert_staff
-from central.store import open_store
+from central.events import router as events
+from central.staff.lockout import LockoutPolicy, lockout_for
+from central.staff.service import ROLES, upsert_staff
 from nattvakt.settings import Settings
 
 PASSWORD = "roll-test-lösen"

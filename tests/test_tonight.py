@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from central.tonight import OUTCOMES, Documented, Slot, night_bounds, night_slots, planned_slots, relook_moment
+from central.night.slots import OUTCOMES, Documented, Slot, night_bounds, night_slots, planned_slots, relook_moment
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole, Pause, ScheduledWindow
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
