@@ -1,8 +1,8 @@
 """The transparency report: who looked at one recipient, when, why and for how long, and every consent change.
 
 Built from the audit trail (look-in records) and the consent versions; rendered as printable HTML by
-`central.pages`. The look-in records come from `central.routers.lookins`: authorised or refused, then started and
-stopped, all carrying the same `lookin_id`.
+`central.pages`. The look-in records come from `central.lookins`: authorised or refused by central, then started
+and stopped as the node reports them, all carrying the same `lookin_id`.
 """
 
 from __future__ import annotations

@@ -1,45 +1,31 @@
-"""Look-in authorisation (central's half of 'enforced twice') and the audit marks of a look-in's life.
-
-The look-in issue calls `authorize` before offering a stream, then `start` and `stop`; the node checks its own
-signed copy again before sending a frame. Every request, refusal, start and stop lands in the audit trail.
+"""Look-ins for a reason: central checks role, reason and consent (its half of "enforced twice"), relays the
+browser's offer to the node and returns the node's answer; the node checks its own signed copy again before it sends
+a frame. Every request and refusal is audited here; the start and stop as the node reports them (`lookins.hub`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
 from central.audit import store as audit_store
-from central.audit.models import AuditEntry
 from central.consent import service
-from central.dependencies import CareStaffDep, DbDep, SettingsDep, found
+from central.dependencies import CareStaffDep, SettingsDep, found
 from central.events.feed import EventFeed
 from central.lookins.hub import LiveLookin, NodeHub, NodeUnavailableError
-from central.lookins.schemas import AuthorizeIn, LookinDecision, LookinMark, LookinRecorded, OpenLookinIn, OpenLookinOut
+from central.lookins.schemas import LookinDecision, OpenLookinIn, OpenLookinOut
 from central.nodes.models import CameraNode
 from nattvakt.lookin_protocol import Offer, Refused
 from privacy.consent_policy import Action, decide, tonights_checkins
 
 router = APIRouter(prefix="/api/lookins", tags=["lookins"])
 LookinId = Annotated[str, Path(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
-
-
-@router.post("/authorize")
-def authorize(body: AuthorizeIn, db: DbDep, staff: CareStaffDep) -> LookinDecision:
-    """Ask the consent policy whether this look-in may happen now; the answer and the asking are audited."""
-    found(db, body.recipient_id)
-    lookin_id = str(ULID())
-
-    return audit_store.commit_with_retry(db, lambda s: _decided(
-        s, staff.username, body.recipient_id, lookin_id, body.action, body.reason, body.event_id, {}))
 
 
 def _decided(s: Session, actor: str, recipient_id: int, lookin_id: str, action: Action, reason: str,
@@ -59,35 +45,6 @@ def _decided(s: Session, actor: str, recipient_id: int, lookin_id: str, action: 
         reason_text=decision.reason_text, consent_version=decision.consent_version,
     )
 
-
-def _mark(db: Session, lookin_id: str, kind: str, actor: str, recipient_id: int) -> LookinRecorded:
-    found(db, recipient_id)
-    authorised = db.scalar(select(AuditEntry.seq).where(
-        AuditEntry.kind == "lookin_authorized", AuditEntry.recipient_id == recipient_id,
-        AuditEntry.details.contains(json.dumps({"lookin_id": lookin_id})[1:-1]),
-    ))
-    if authorised is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"look-in {lookin_id} was not authorised for this recipient")
-    record = audit_store.commit_with_retry(
-        db, lambda s: audit_store.append(s, kind, actor, recipient_id, {"lookin_id": lookin_id})
-    )
-    return LookinRecorded(lookin_id=lookin_id, at=record.at)
-
-
-@router.post("/{lookin_id}/start")
-def start(lookin_id: LookinId, body: LookinMark, db: DbDep, staff: CareStaffDep) -> LookinRecorded:
-    """Record that the stream of an authorised look-in began."""
-    return _mark(db, lookin_id, "lookin_started", staff.username, body.recipient_id)
-
-
-@router.post("/{lookin_id}/stop")
-def stop(lookin_id: LookinId, body: LookinMark, db: DbDep, staff: CareStaffDep) -> LookinRecorded:
-    """Record that the look-in ended."""
-    return _mark(db, lookin_id, "lookin_stopped", staff.username, body.recipient_id)
-
-
-
-# --- Signalling: open a look-in for a reason, relay the offer to the node, close it ----------------------------
 
 @dataclass(frozen=True)
 class _Target:

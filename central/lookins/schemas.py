@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from nattvakt.lookin_protocol import MAX_SDP_CHARS
 from privacy.consent_model import PrivacyLevel
-from privacy.consent_policy import Action
 
 
 class OpenLookinIn(BaseModel):
@@ -39,15 +36,6 @@ class OpenLookinOut(BaseModel):
     reason_text: str
 
 
-class AuthorizeIn(BaseModel):
-    recipient_id: int = Field(ge=1)
-    action: Action
-    reason: str = Field("", max_length=64)
-    """For an event look-in: the event kind."""
-    event_id: str | None = Field(None, max_length=64)
-    """The event that justifies an event look-in."""
-
-
 class LookinDecision(BaseModel):
     lookin_id: str
     """Names this look-in in later start/stop records."""
@@ -57,12 +45,3 @@ class LookinDecision(BaseModel):
     code: str
     reason_text: str
     consent_version: int | None
-
-
-class LookinMark(BaseModel):
-    recipient_id: int = Field(ge=1)
-
-
-class LookinRecorded(BaseModel):
-    lookin_id: str
-    at: datetime
