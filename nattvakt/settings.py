@@ -12,7 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from camera_node.rules.geometry import polygon_problem
+from nattvakt.errors import NattvaktError
+from nattvakt.geometry import polygon_problem
 
 ENV_PREFIX = "NATTVAKT_"
 NESTED_DELIMITER = "__"
@@ -243,7 +244,7 @@ class Settings(BaseSettings):
         return self.redis_url or "redis://127.0.0.1:6379/0"
 
 
-class SettingsError(ValueError):
+class SettingsError(NattvaktError, ValueError):
     """A setting has a value that is not allowed; the message names the variable."""
 
 

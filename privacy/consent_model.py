@@ -10,17 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nattvakt.events import EventKind
-
-PrivacyLevel = Literal["faces_hidden", "heavy_blur", "pixelate", "silhouette"]
-"""What staff see during a look-in; names match `privacy.filters.OutgoingLevel`."""
-PRIVACY_LEVELS: tuple[PrivacyLevel, ...] = ("faces_hidden", "heavy_blur", "pixelate", "silhouette")
-"""Ordered from weakest (shows most) to strongest (shows least)."""
+from nattvakt.types import PRIVACY_LEVELS, PrivacyLevel
 
 DEFAULT_TIMEZONE = "Europe/Stockholm"
 MINUTES_PER_DAY = 24 * 60

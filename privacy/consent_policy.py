@@ -12,22 +12,14 @@ twice (02:30 on the fall-back night) happens once, at its first occurrence.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from privacy.consent_model import Consent, PrivacyLevel, ScheduledWindow
+from nattvakt.types import Action, PrivacyLevel
+from privacy.consent_model import Consent, ScheduledWindow
 
 NIGHT_STARTS = time(12, 0)
 """A 'night' runs from local noon to the next local noon, so one night's look-ins stay on one list."""
-
-
-class Action(StrEnum):
-    """What someone wants the camera to do."""
-
-    SCHEDULED_LOOKIN = "scheduled_lookin"
-    EVENT_LOOKIN = "event_lookin"
-    DETECTION = "detection"
 
 
 class Decision(BaseModel):

@@ -11,11 +11,10 @@ import httpx
 import redis.asyncio as aioredis
 
 from camera_node.heartbeat import HeartbeatSender
-from camera_node.publisher import Origin
 from central.db import open_store
 from central.events.consumer import GROUP
 from central.staff.service import upsert_staff
-from nattvakt.events import Event, Severity
+from nattvakt.events import Event, Origin, Severity
 from nattvakt.settings import Settings
 from tests.conftest import STAFF_PASSWORD
 

@@ -11,8 +11,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from nattvakt.events import EventKind
+from nattvakt.types import PRIVACY_LEVELS, Action
 from privacy.consent_model import (
-    PRIVACY_LEVELS,
     Consent,
     ConsentScope,
     Grantor,
@@ -21,7 +21,7 @@ from privacy.consent_model import (
     ScheduledWindow,
     privacy_rank,
 )
-from privacy.consent_policy import Action, checkins_for_night, decide, night_of, tonights_checkins
+from privacy.consent_policy import checkins_for_night, decide, night_of, tonights_checkins
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 KINDS: tuple[str, ...] = get_args(EventKind)

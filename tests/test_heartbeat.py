@@ -8,10 +8,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from camera_node.heartbeat import HeartbeatSender
-from camera_node.publisher import Origin
 from central.nodes.monitor import NodeMonitor
 from nattvakt.bus import offline_key
-from nattvakt.events import Event, Severity
+from nattvakt.events import Event, Origin, Severity
 from tests.bus import Console
 
 STREAM = "hb:events"

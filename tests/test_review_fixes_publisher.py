@@ -11,8 +11,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from camera_node.publisher import EventPublisher, Origin
+from camera_node.publisher import EventPublisher
 from camera_node.spool import Spool
+from nattvakt.events import Origin
 from nattvakt.redis_server import free_port, start_redis
 from tests.bus import wait_until
 from tests.bus_processes import numbered_event

@@ -12,9 +12,9 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from camera_node.publisher import EventPublisher, Origin
+from camera_node.publisher import EventPublisher
 from camera_node.spool import Spool, SpoolError
-from nattvakt.events import Event, Severity
+from nattvakt.events import Event, Origin, Severity
 from nattvakt.redis_server import free_port, start_redis
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from central.audit.models import AuditChain, AuditEntry
+from central.errors import CentralError
 from privacy.audit import GENESIS, PRUNE_KIND, AuditRecord, ChainPoint, Verification, next_record, verify_chain
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ T = TypeVar("T")
 _CHAIN_ROW = 1
 
 
-class AuditStoreError(RuntimeError):
+class AuditStoreError(CentralError, RuntimeError):
     """The audit trail could not be written; the action it records must not go ahead."""
 
 

@@ -17,15 +17,16 @@ from sqlalchemy.orm import Session
 
 from central.audit.store import append, commit_with_retry
 from central.consent.models import ConsentVersion, Recipient
+from central.errors import CentralError
 from central.nodes.models import CameraNode
 from privacy.consent_model import Consent, ConsentTerms, Pause, next_local_time
 
 
-class NotFoundError(LookupError):
+class NotFoundError(CentralError, LookupError):
     """A recipient, node or consent the request names does not exist."""
 
 
-class ConflictError(ValueError):
+class ConflictError(CentralError, ValueError):
     """The change does not fit the current state (e.g. pausing a withdrawn consent)."""
 
 

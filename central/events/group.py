@@ -22,6 +22,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from central.events.dead_letters import DeadLetters
 from central.events.feed import EventFeed, FeedItem, take_settled
+from nattvakt.backoff import Backoff
 from nattvakt.events import EventRejected, decode_stream_entry
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class GroupReader:
                 raise
 
     async def run(self) -> None:
-        backoff = 0.2
+        retry = Backoff(0.2, 10.0)
         # Loops test `stopping` as well as relying on cancel(): redis-py can swallow a
         # cancellation that lands in a blocking read, and the XREADGROUP block bounds the wait.
         while not self.stopping:
@@ -105,7 +106,7 @@ class GroupReader:
                 # First our own pending entries (after a restart), then new ones.
                 await self._read("0")
                 self.connected = True
-                backoff = 0.2
+                retry.reset()
                 next_claim = 0.0
                 while not self.stopping:
                     if time.monotonic() >= next_claim:
@@ -116,9 +117,9 @@ class GroupReader:
                 self.connected = False
                 if self.stopping:
                     return
-                log.warning("waiting for Redis (event stream %s): %s; retry in %.1f s", self._stream, exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                delay = retry.next()
+                log.warning("waiting for Redis (event stream %s): %s; retry in %.1f s", self._stream, exc, delay)
+                await asyncio.sleep(delay)
 
     async def _read(self, start: str) -> None:
         while True:

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError, ResponseError
 from central.events.acks import AckState
 from central.events.feed import EventFeed, entry_position, take_settled
 from central.events.group import BATCH, GROUP, GroupReader, StreamEntry
+from nattvakt.backoff import Backoff
 from nattvakt.events import decode_stream_entry
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class StreamMirror:
 
     async def run(self) -> None:
         """Show every instance's share of the stream, and every acknowledgement, in this instance's feed."""
-        backoff = 0.2
+        retry = Backoff(0.2, 10.0)
         started = False
         shown_through = notices_after = "0-0"
         while not self.stopping:
@@ -54,7 +55,7 @@ class StreamMirror:
                     notices_after = await self.acks.last_notice_id()  # before the snapshot: no notice falls between
                     shown_through = await self._mirror_snapshot()
                     started = True
-                backoff = 0.2
+                retry.reset()
                 while not self.stopping:
                     for notice in await self.acks.notices(notices_after, MIRROR_BLOCK_MS):
                         notices_after = notice.entry_id
@@ -74,9 +75,9 @@ class StreamMirror:
             except (RedisError, OSError) as exc:
                 if self.stopping:
                     return
-                log.warning("event mirror waiting for Redis: %s; retry in %.1f s", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                delay = retry.next()
+                log.warning("event mirror waiting for Redis: %s; retry in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
 
     async def _delivery_state(self) -> tuple[str, list[int]]:
         """The group's last delivered entry, then how long each other consumer has been idle (ms), in that order."""

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.audit import store as audit_store
+from central.errors import CentralError
 from central.events.feed import EventFeed, FeedItem
 from nattvakt.consent_transport import master_key
 from nattvakt.lookin_protocol import Answer, Close, Hello, Offer, Refused, Started, Stopped
@@ -32,7 +33,7 @@ RECONCILE_AFTER_S = 3.0
 ENDED_KEPT = 1000
 
 
-class NodeUnavailableError(RuntimeError):
+class NodeUnavailableError(CentralError, RuntimeError):
     """The node has no control channel to this central instance, or did not answer in time."""
 
 

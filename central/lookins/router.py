@@ -22,7 +22,8 @@ from central.lookins.hub import LiveLookin, NodeHub, NodeUnavailableError
 from central.lookins.schemas import LookinDecision, OpenLookinIn, OpenLookinOut
 from central.nodes.models import CameraNode
 from nattvakt.lookin_protocol import Offer, Refused
-from privacy.consent_policy import Action, decide, tonights_checkins
+from nattvakt.types import Action
+from privacy.consent_policy import decide, tonights_checkins
 
 router = APIRouter(prefix="/api/lookins", tags=["lookins"])
 LookinId = Annotated[str, Path(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]

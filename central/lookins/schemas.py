@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from nattvakt.lookin_protocol import MAX_SDP_CHARS
-from privacy.consent_model import PrivacyLevel
+from nattvakt.types import PrivacyLevel
 
 
 class OpenLookinIn(BaseModel):

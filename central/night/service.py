@@ -14,6 +14,7 @@ from central.audit.store import append, commit_with_retry
 from central.consent import service as consent_service
 from central.consent.models import ConsentVersion, Recipient
 from central.db import aware
+from central.errors import CentralError
 from central.night.models import Outcome, ScheduleEntry
 from central.night.slots import Documented, OutcomeKind, Slot, night_of, night_slots
 from central.nodes.models import CameraNode
@@ -23,7 +24,7 @@ from privacy.consent_model import DEFAULT_TIMEZONE, MINUTES_PER_DAY, Consent
 HOME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
 
-class ScheduleError(ValueError):
+class ScheduleError(CentralError, ValueError):
     """A check-in time that the recipient's consent does not cover."""
 
 

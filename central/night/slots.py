@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
+from nattvakt.types import Action
 from privacy.consent_model import Consent
-from privacy.consent_policy import NIGHT_STARTS, Action, decide, window_interval
+from privacy.consent_policy import NIGHT_STARTS, decide, window_interval
 
 OutcomeKind = Literal[
     "sleeping", "awake_calm", "needs_visit", "visited", "not_visible", "camera_failed_visit", "false_alarm"
