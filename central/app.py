@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central import console_router
 from central.audit import router as transparency
 from central.consent import personal_router, recipients_router
 from central.consent import router as consent
@@ -47,7 +48,7 @@ from nattvakt.settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
 ROUTERS = (tonight, schedule_router, report_router, nodes, admin_router, followup, auth, events, ops_router,
-           recipients_router, consent, personal_router, lookins, transparency, control_router)
+           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router)
 """Every feature's router, in the order their routes are matched."""
 
 

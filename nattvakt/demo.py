@@ -82,7 +82,7 @@ def run_demo(settings: Settings) -> int:
         with sessionmaker() as db:
             upsert_staff(db, DEMO_USER, password, "night_staff", display_name="Nattpersonal (demo)")
             upsert_staff(db, DEMO_MANAGER, manager_password, "nurse_admin", display_name="Sjuksköterska (demo)")
-            seed_demo(db, settings.node.node_id, settings.node.room)
+            seed_demo(db, settings.node.node_id, settings.node.room, settings.central.home_zone)
         engine.dispose()
 
         env = _child_env(settings, redis_url)

@@ -116,3 +116,8 @@ async def test_logout_ends_the_session(client: httpx.AsyncClient, staff_login: d
     await _login(client, staff_login)
     assert (await client.post("/api/logout")).status_code == 204
     assert (await client.get("/api/events")).status_code == 401
+
+
+async def test_the_console_gets_the_home_timezone_from_the_api(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/console")
+    assert response.status_code == 200 and response.json() == {"home_timezone": "Europe/Stockholm"}

@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -33,7 +34,7 @@ pytestmark = [
 def night_console(settings: Settings, staff_login: dict[str, str], tmp_path: Path) -> Iterator[str]:
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
-        assert seed_demo(db, "node-b12", "B12") is not None
+        assert seed_demo(db, "node-b12", "B12", ZoneInfo("Europe/Stockholm")) is not None
     engine.dispose()
     with central_running(settings, tmp_path) as base:
         yield base

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from privacy.audit import AuditRecord
-from privacy.consent_model import DEFAULT_TIMEZONE, Consent
+from privacy.consent_model import Consent
 
 LOOKIN_KINDS = ("lookin_authorized", "lookin_refused", "lookin_started", "lookin_stopped")
 
@@ -57,8 +57,9 @@ def period(start_day: date | None, end_day: date | None, today: date, zone: Zone
             datetime.combine(end_day + timedelta(days=1), time(0), tzinfo=zone))
 
 
-def build_report(records: list[AuditRecord], versions: list[Consent], start: datetime, end: datetime) -> Report:
-    zone = ZoneInfo(versions[-1].timezone if versions else DEFAULT_TIMEZONE)
+def build_report(records: list[AuditRecord], versions: list[Consent], start: datetime, end: datetime,
+                 home: ZoneInfo) -> Report:
+    zone = versions[-1].zone if versions else home
     looks: dict[str, LookRow] = {}
     for record in records:
         if record.kind not in LOOKIN_KINDS:

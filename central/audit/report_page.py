@@ -20,7 +20,7 @@ from central.consent import service
 from central.consent.models import Recipient
 from central.page_text import EVENT_WORDS, REFUSAL_WORDS, TEXT, Lang, actor_words, change_words
 from central.pages import PAGE_HEADERS, render
-from privacy.consent_model import DEFAULT_TIMEZONE, Consent
+from privacy.consent_model import Consent
 
 FromDay = Annotated[date | None, Query(alias="from", description="first local date (default: 30 days back)")]
 ToDay = Annotated[date | None, Query(alias="to", description="last local date, inclusive (default: today)")]
@@ -37,12 +37,13 @@ def _why(row: LookRow, lang: Lang) -> str:
 def render_report(db: Session, recipient: Recipient, start_day: date | None, end_day: date | None, lang: Lang,
                   request: Request) -> HTMLResponse:
     versions = service.consent_history(db, recipient.id)
-    zone = versions[-1].zone if versions else ZoneInfo(DEFAULT_TIMEZONE)
+    home: ZoneInfo = request.app.state.settings.central.home_zone
+    zone = versions[-1].zone if versions else home
     try:
         start, end = period(start_day, end_day, datetime.now(zone).date(), zone)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    report = build_report(audit_store.records_for(db, recipient.id, start, end), versions, start, end)
+    report = build_report(audit_store.records_for(db, recipient.id, start, end), versions, start, end, home)
     t = TEXT[lang]
     looks = []
     for row in report.looks:

@@ -11,8 +11,8 @@ from central.consent import service
 from central.consent.models import Recipient
 from central.consent.schemas import AccessCodeOut, NodeAssignment, NodeOut, RecipientIn, RecipientOut
 from central.dependencies import CareStaffDep, CopiesDep, DbDep, NightQuery, NurseAdminDep, found
+from central.night.checkins import CheckIn, checkins_for_night, tonights_checkins
 from central.nodes.models import CameraNode
-from privacy.consent_policy import CheckIn, checkins_for_night, tonights_checkins
 
 router = APIRouter(prefix="/api", tags=["recipients"])
 

@@ -1,7 +1,7 @@
 """Follow-up figures for the municipality: pure functions from the records the product keeps to counts per night.
 
-Nights are local nights (Europe/Stockholm, noon to noon): an event at 01:30 on 1 November belongs to the night of
-31 October, and a daylight-saving night is one night however many hours it has. Figures are aggregates with no
+Nights are the home's local nights (`nattvakt.night`, noon to noon): an event at 01:30 on 1 November belongs to the
+night of 31 October, and a daylight-saving night is one night however many hours it has. Figures are aggregates with no
 names; `suppress` hides small counts that could single a person out before anything leaves the server.
 """
 
@@ -16,11 +16,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from central.night import slots as tonight
-from central.night.slots import night_of
-from privacy.consent_model import DEFAULT_TIMEZONE
+from nattvakt.night import night_of, night_start
 
-HOME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 VISIT_OUTCOMES = frozenset({"visited", "camera_failed_visit"})
 """Outcomes documented after going into the room."""
 DOWNTIME_KINDS = frozenset({"node_offline", "camera_fault"})
@@ -117,18 +114,6 @@ class Figures:
         return bool(self.checkins_planned or self.events or self.consent_changes or self.pauses or self.outages)
 
 
-def local_night(moment: datetime, zone: ZoneInfo = HOME_ZONE) -> date:
-    """The local date on which the night holding `moment` began (a night runs noon to noon)."""
-    if moment.tzinfo is None:
-        raise ValueError(f"moment must carry a time zone, got {moment.isoformat()}")
-    return night_of(moment, zone)
-
-
-def night_start(night: date, zone: ZoneInfo = HOME_ZONE) -> datetime:
-    """When the night beginning on `night` begins, in UTC."""
-    return tonight.night_start(night, zone)
-
-
 def month_nights(year: int, month: int) -> list[date]:
     """The nights that begin in the month (the last one ends on the 1st of the next month)."""
     first = date(year, month, 1)
@@ -172,7 +157,7 @@ def _downtime(events: Sequence[EventRecord], start: datetime, end: datetime) -> 
     return count, seconds
 
 
-def figures(records: Records, nights: Sequence[date], now: datetime, zone: ZoneInfo = HOME_ZONE) -> Figures:
+def figures(records: Records, nights: Sequence[date], now: datetime, zone: ZoneInfo) -> Figures:
     """The figures of the given nights; records outside them are ignored, so callers may pass a wider set."""
     wanted = set(nights)
     f = Figures(nights=len(wanted))
@@ -203,7 +188,7 @@ def figures(records: Records, nights: Sequence[date], now: datetime, zone: ZoneI
             f.lookins_digital += 1
             f.visits_avoided += c.outcome != "needs_visit"
 
-    events = [e for e in records.events if local_night(e.started_at, zone) in wanted]
+    events = [e for e in records.events if night_of(e.started_at, zone) in wanted]
     care = [e for e in events if e.kind not in DOWNTIME_KINDS]
     f.events = len(events)
     f.events_by_kind = dict(sorted(Counter(e.kind for e in events).items()))
@@ -227,7 +212,7 @@ def figures(records: Records, nights: Sequence[date], now: datetime, zone: ZoneI
         start = night_start(min(wanted), zone)
         end = min(night_start(max(wanted) + timedelta(days=1), zone), max(now, start))
         f.outages, f.downtime_s = _downtime(records.events, start, end)
-    changes = [c for c in records.changes if local_night(c.at, zone) in wanted]
+    changes = [c for c in records.changes if night_of(c.at, zone) in wanted]
     f.consent_changes = sum(c.kind == "consent_change" for c in changes)
     f.pauses = sum(c.kind == "pause" for c in changes)
     return f
@@ -238,12 +223,12 @@ def iso_week(night: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def weekly(records: Records, nights: Sequence[date], now: datetime) -> list[tuple[str, Figures]]:
+def weekly(records: Records, nights: Sequence[date], now: datetime, zone: ZoneInfo) -> list[tuple[str, Figures]]:
     """The figures per ISO week of the night's start date, in order (for the trend plot)."""
     weeks: dict[str, list[date]] = defaultdict(list)
     for night in sorted(nights):
         weeks[iso_week(night)].append(night)
-    return [(week, figures(records, group, now)) for week, group in weeks.items()]
+    return [(week, figures(records, group, now, zone)) for week, group in weeks.items()]
 
 
 COUNT_FIELDS = (

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -17,13 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.dependencies import SettingsDep, require_role
 from central.followup import store
 from central.followup.figures import (
-    HOME_ZONE,
     RESPONSE_BINS_MIN,
     Records,
     csv_header,
     csv_row,
     figures,
-    local_night,
     month_nights,
     suppress,
     weekly,
@@ -33,6 +32,7 @@ from central.night import service as night_service
 from central.page_text import pick_lang
 from central.pages import PAGE_HEADERS, render
 from central.staff.models import Staff
+from nattvakt.night import night_of
 from nattvakt.settings import Settings
 
 router = APIRouter(prefix="/api/followup", tags=["followup"])
@@ -50,9 +50,9 @@ class MonthFigures:
     weeks: list[tuple[str, dict[str, Any]]]
 
 
-def _month(month: str | None, now: datetime) -> tuple[int, int]:
+def _month(month: str | None, now: datetime, home: ZoneInfo) -> tuple[int, int]:
     if month is None:
-        current = local_night(now)
+        current = night_of(now, home)
         return current.year, current.month
     match = re.fullmatch(r"(\d{4})-(\d{2})", month)
     assert match is not None  # the query's pattern
@@ -65,34 +65,36 @@ def _month(month: str | None, now: datetime) -> tuple[int, int]:
 def _load_db(sessions: sessionmaker[Session], nights: list[date], now: datetime, settings: Settings) -> tuple[
         Records, list[Any]]:
     with sessions() as db:
-        checkins = store.load_checkins(db, nights, now, night_service.relook_after(settings))
+        home = settings.central.home_zone
+        checkins = store.load_checkins(db, nights, now, night_service.relook_after(settings), home)
         outcomes = store.load_event_outcomes(db, nights)
-        changes = store.load_changes(db, nights)
+        changes = store.load_changes(db, nights, home)
         db.expunge_all()
     return Records(checkins=checkins, changes=changes), outcomes
 
 
 async def month_figures(request: Request, settings: Settings, month: str | None) -> MonthFigures:
     now = datetime.now(UTC)
-    year, number = _month(month, now)
+    home = settings.central.home_zone
+    year, number = _month(month, now, home)
     nights = month_nights(year, number)
     partial, outcomes = await run_in_threadpool(_load_db, request.app.state.sessionmaker, nights, now, settings)
-    stream, acks = await store.load_stream_events(request.app.state.redis, settings.events_stream, nights)
+    stream, acks = await store.load_stream_events(request.app.state.redis, settings.events_stream, nights, home)
     records = Records(checkins=partial.checkins, events=store.join_events(stream, acks, outcomes),
                       changes=partial.changes)
     threshold = settings.central.followup_min_count
     return MonthFigures(
         month=f"{year:04d}-{number:02d}", min_count=threshold,
-        total=suppress(figures(records, nights, now), threshold),
-        nights=[(n, suppress(figures(records, [n], now), threshold)) for n in nights],
-        weeks=[(week, suppress(f, threshold)) for week, f in weekly(records, nights, now)],
+        total=suppress(figures(records, nights, now, home), threshold),
+        nights=[(n, suppress(figures(records, [n], now, home), threshold)) for n in nights],
+        weeks=[(week, suppress(f, threshold)) for week, f in weekly(records, nights, now, home)],
     )
 
 
 @router.get("")
 async def followup(request: Request, settings: SettingsDep, _staff: FollowupStaffDep,
                    month: MonthQuery = None) -> dict[str, Any]:
-    """The month's figures: in total, per night (local, Europe/Stockholm) and per ISO week; small counts hidden."""
+    """The month's figures: in total, per night (the home's local nights) and per ISO week; small counts hidden."""
     m = await month_figures(request, settings, month)
     return {
         "month": m.month, "min_count": m.min_count, "has_data": m.total["has_data"],
@@ -134,6 +136,7 @@ async def followup_report(request: Request, settings: SettingsDep, staff: Follow
     html = render(
         "followup_report.html", language, w=FOLLOWUP_TEXT[language], m=m, minutes=_minutes,
         staff=staff.display_name or staff.username, other_lang="en" if language == "sv" else "sv",
-        printed=datetime.now(UTC).astimezone(HOME_ZONE).strftime("%Y-%m-%d %H:%M"),
+        zone=settings.central.home_timezone,
+        printed=datetime.now(UTC).astimezone(settings.central.home_zone).strftime("%Y-%m-%d %H:%M"),
     )
     return HTMLResponse(html, headers=PAGE_HEADERS)

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 from sqlalchemy import select
@@ -21,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from central.audit.models import AuditEntry
 from central.db import aware
-from central.followup.figures import ChangeRecord, CheckinRecord, EventRecord, night_start
+from central.followup.figures import ChangeRecord, CheckinRecord, EventRecord
 from central.night import service as night_service
 from central.night.models import Outcome
 from nattvakt.events import EventRejected, decode_stream_entry
+from nattvakt.night import night_start
 
 NOT_IN_FORCE = frozenset({"no_consent", "not_yet_valid", "expired", "withdrawn"})
 """Skip reasons meaning no consent was in force that night: nothing was planned, so nothing is counted."""
@@ -32,14 +34,15 @@ ACK_LAG = timedelta(days=7)
 """How long after the period an acknowledgement notice is still looked for (the ack keys' lifetime)."""
 
 
-def period_bounds(nights: Sequence[date]) -> tuple[datetime, datetime]:
-    return night_start(min(nights)), night_start(max(nights) + timedelta(days=1))
+def period_bounds(nights: Sequence[date], home: ZoneInfo) -> tuple[datetime, datetime]:
+    return night_start(min(nights), home), night_start(max(nights) + timedelta(days=1), home)
 
 
-def load_checkins(db: Session, nights: Sequence[date], now: datetime, relook_after: timedelta) -> list[CheckinRecord]:
+def load_checkins(db: Session, nights: Sequence[date], now: datetime, relook_after: timedelta,
+                  home: ZoneInfo) -> list[CheckinRecord]:
     records: list[CheckinRecord] = []
     for night in nights:
-        if night_start(night) > now:
+        if night_start(night, home) > now:
             continue
         for recipient_night in night_service.night_of_recipients(db, night, now, relook_after):
             for slot in recipient_night.slots:
@@ -60,8 +63,8 @@ def load_event_outcomes(db: Session, nights: Sequence[date]) -> list[Outcome]:
     ).order_by(Outcome.recorded_at, Outcome.id)))
 
 
-def load_changes(db: Session, nights: Sequence[date]) -> list[ChangeRecord]:
-    start, end = period_bounds(nights)
+def load_changes(db: Session, nights: Sequence[date], home: ZoneInfo) -> list[ChangeRecord]:
+    start, end = period_bounds(nights, home)
     rows = db.scalars(select(AuditEntry).where(
         AuditEntry.kind == "consent_changed", AuditEntry.at >= start, AuditEntry.at < end).order_by(AuditEntry.seq))
     changes = []
@@ -77,10 +80,10 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-async def load_stream_events(redis: aioredis.Redis, stream: str, nights: Sequence[date],
+async def load_stream_events(redis: aioredis.Redis, stream: str, nights: Sequence[date], home: ZoneInfo,
                              batch: int = 1000) -> tuple[dict[str, dict[str, Any]], dict[str, datetime]]:
     """(event id -> latest revision's kind/severity/start/end, event id -> first acknowledgement) from Redis."""
-    start, end = period_bounds(nights)
+    start, end = period_bounds(nights, home)
     events: dict[str, dict[str, Any]] = {}
     lower = f"{_ms(start - timedelta(days=1))}-0"
     upper = f"{_ms(end + timedelta(days=1))}-0"

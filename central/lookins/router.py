@@ -22,8 +22,9 @@ from central.lookins.hub import LiveLookin, NodeHub, NodeUnavailableError
 from central.lookins.schemas import LookinDecision, OpenLookinIn, OpenLookinOut
 from central.nodes.models import CameraNode
 from nattvakt.lookin_protocol import Offer, Refused
+from nattvakt.night import night_of, windows_of_night
 from nattvakt.types import Action
-from privacy.consent_policy import decide, tonights_checkins
+from privacy.consent_policy import decide
 
 router = APIRouter(prefix="/api/lookins", tags=["lookins"])
 LookinId = Annotated[str, Path(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
@@ -79,9 +80,10 @@ def _target(db: Session, feed: EventFeed, body: OpenLookinIn) -> _Target:
     assert body.recipient_id is not None and body.checkin_at is not None
     recipient = found(db, body.recipient_id)
     now = datetime.now(UTC)
-    slots = tonights_checkins(service.current_consent(db, body.recipient_id), now)
+    consent = service.current_consent(db, body.recipient_id)
+    windows = windows_of_night(consent.scope.scheduled, night_of(now, consent.zone), consent.zone) if consent else []
     # The console's slot may be planned anywhere inside a consented window (the recipient's own schedule).
-    slot = next((c for c in slots if c.start <= body.checkin_at < c.end), None)
+    slot = next((w for w in windows if w.start <= body.checkin_at < w.end), None)
     if slot is None:
         raise _refuse(404, "no_checkin", f"no consented check-in window holds {body.checkin_at.isoformat()} tonight")
     if not slot.start <= now < slot.end:

@@ -6,10 +6,11 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from central.db import aware
 from central.night.models import Outcome
-from central.night.service import HOME_ZONE, RecipientNight
+from central.night.service import RecipientNight
 from central.night.slots import Slot
 from central.night.text import REPORT_TEXT
 from central.page_text import Lang
@@ -32,26 +33,27 @@ class ReportRow:
     documented_at: str
 
 
-def _local(moment: datetime) -> str:
-    return aware(moment).astimezone(HOME_ZONE).strftime("%H:%M")
+def _local(moment: datetime, home: ZoneInfo) -> str:
+    return aware(moment).astimezone(home).strftime("%H:%M")
 
 
-def _slot_row(night: RecipientNight, slot: Slot) -> ReportRow:
+def _slot_row(night: RecipientNight, slot: Slot, home: ZoneInfo) -> ReportRow:
     state = slot.state if slot.state != "skipped" or slot.skip_reason != "paused" else "skipped_paused"
     o = slot.outcome
     return ReportRow(
         kind="relook" if slot.relook_of else "checkin", recipient=night.recipient.name, room=night.recipient.room,
-        time=_local(slot.slot_at), state=state, outcome=o.outcome if o else "", note=o.note if o else "",
-        staff=o.staff if o else "", documented_at=_local(o.recorded_at) if o else "",
+        time=_local(slot.slot_at, home), state=state, outcome=o.outcome if o else "", note=o.note if o else "",
+        staff=o.staff if o else "", documented_at=_local(o.recorded_at, home) if o else "",
     )
 
 
-def report_rows(nights: list[RecipientNight], events: list[Outcome], names: dict[int, str]) -> list[ReportRow]:
+def report_rows(nights: list[RecipientNight], events: list[Outcome], names: dict[int, str],
+                home: ZoneInfo) -> list[ReportRow]:
     """Check-ins per recipient in time order, then documented events in the order they were documented."""
-    rows = [_slot_row(n, s) for n in nights for s in n.slots]
+    rows = [_slot_row(n, s, home) for n in nights for s in n.slots]
     rows += [ReportRow(kind=e.event_kind or "event", recipient=names.get(e.recipient_id or 0, ""), room=e.room,
-                       time=_local(e.event_at or e.recorded_at), state="done", outcome=e.outcome, note=e.note,
-                       staff=e.staff, documented_at=_local(e.recorded_at)) for e in events]
+                       time=_local(e.event_at or e.recorded_at, home), state="done", outcome=e.outcome, note=e.note,
+                       staff=e.staff, documented_at=_local(e.recorded_at, home)) for e in events]
     return rows
 
 

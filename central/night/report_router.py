@@ -13,6 +13,7 @@ from central.night import service
 from central.night.report import report_rows, to_csv, words
 from central.page_text import pick_lang
 from central.pages import PAGE_HEADERS, render
+from nattvakt.night import night_of
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -26,10 +27,10 @@ def night_report(
 ) -> Response:
     """Every check-in and documented event of one night (default: the current one)."""
     now = datetime.now(UTC)
-    which = night or service.current_night(now)
+    which = night or night_of(now, settings.central.home_zone)
     nights = service.night_of_recipients(db, which, now, service.relook_after(settings))
     names = {n.recipient.id: n.recipient.name for n in nights}
-    rows = report_rows(nights, service.event_outcomes(db, which), names)
+    rows = report_rows(nights, service.event_outcomes(db, which), names, settings.central.home_zone)
     if format == "csv":
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="nattrapport-{which.isoformat()}.csv"',
@@ -37,7 +38,7 @@ def night_report(
     language = pick_lang(lang)
     html = render(
         "night_report.html", language, w=words(language), night=which.isoformat(), staff=staff.display_name,
-        printed=now.astimezone(service.HOME_ZONE).strftime("%Y-%m-%d %H:%M"),
+        printed=now.astimezone(settings.central.home_zone).strftime("%Y-%m-%d %H:%M"),
         other_lang="en" if language == "sv" else "sv",
         checkins=[r for r in rows if r.kind in ("checkin", "relook")],
         event_rows=[r for r in rows if r.kind not in ("checkin", "relook")],

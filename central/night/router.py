@@ -18,6 +18,7 @@ from central.night.schemas import (
     TonightOut,
 )
 from central.night.slots import Slot
+from nattvakt.night import night_of
 
 router = APIRouter(prefix="/api", tags=["tonight"])
 
@@ -36,7 +37,7 @@ def slot_out(slot: Slot) -> SlotOut:
 def tonight(db: DbDep, settings: SettingsDep, _staff: CareStaffDep, night: NightQuery = None) -> TonightOut:
     """Every recipient's check-ins of the night, with their states (due, overdue, done, skipped…) as of now."""
     now = datetime.now(UTC)
-    which = night or service.current_night(now)
+    which = night or night_of(now, settings.central.home_zone)
     nights = service.night_of_recipients(db, which, now, service.relook_after(settings))
     return TonightOut(
         night=which, now=now, relook_after_min=settings.central.relook_after_min,
@@ -50,7 +51,7 @@ def document_checkin(body: CheckInOutcomeIn, db: DbDep, settings: SettingsDep, s
     """Document a check-in of the current night; `not_visible` brings it back as a re-look later."""
     recipient = found(db, body.recipient_id)
     now = datetime.now(UTC)
-    night = service.current_night(now)
+    night = night_of(now, settings.central.home_zone)
     slots = service.night_of_recipient(db, recipient, night, now, service.relook_after(settings))
     slot = next((s for s in slots if s.slot_at == body.slot_at), None)
     if slot is None:
@@ -64,7 +65,7 @@ def document_checkin(body: CheckInOutcomeIn, db: DbDep, settings: SettingsDep, s
 
 
 @router.post("/events/{event_id}/outcome", status_code=status.HTTP_201_CREATED)
-def document_event(body: EventOutcomeIn, feed: FeedDep, db: DbDep, staff: CareStaffDep,
+def document_event(body: EventOutcomeIn, feed: FeedDep, db: DbDep, settings: SettingsDep, staff: CareStaffDep,
                    event_id: str = EventId) -> OutcomeRecorded:
     """Document what staff found at an event (it stays in the night report)."""
     item = feed.get(event_id)
@@ -72,5 +73,5 @@ def document_event(body: EventOutcomeIn, feed: FeedDep, db: DbDep, staff: CareSt
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recent event with id {event_id!r}")
     e = item.event
     row = service.record_event_outcome(db, e.id, e.kind, e.room, e.node, e.started_at, body.outcome, body.note,
-                                       staff.username)
+                                       staff.username, settings.central.home_zone)
     return OutcomeRecorded(id=row.id, outcome=body.outcome, staff=row.staff, recorded_at=row.recorded_at)

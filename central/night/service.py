@@ -16,34 +16,20 @@ from central.consent.models import ConsentVersion, Recipient
 from central.db import aware
 from central.errors import CentralError
 from central.night.models import Outcome, ScheduleEntry
-from central.night.slots import Documented, OutcomeKind, Slot, night_of, night_slots
+from central.night.slots import Documented, OutcomeKind, Slot, night_slots
 from central.nodes.models import CameraNode
+from nattvakt.night import covers, night_of
 from nattvakt.settings import Settings
-from privacy.consent_model import DEFAULT_TIMEZONE, MINUTES_PER_DAY, Consent
-
-HOME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+from privacy.consent_model import Consent
 
 
 class ScheduleError(CentralError, ValueError):
     """A check-in time that the recipient's consent does not cover."""
 
 
-def current_night(now: datetime, zone: ZoneInfo = HOME_ZONE) -> date:
-    return night_of(now, zone)
-
-
 def schedule_of(db: Session, recipient_id: int) -> list[time]:
     return list(db.scalars(select(ScheduleEntry.at).where(ScheduleEntry.recipient_id == recipient_id)
                            .order_by(ScheduleEntry.at)))
-
-
-def _covered(consent: Consent, moment: time) -> bool:
-    minute = moment.hour * 60 + moment.minute
-    for window in consent.scope.scheduled:
-        offset = (minute - window.minute_of_day + MINUTES_PER_DAY // 2) % MINUTES_PER_DAY - MINUTES_PER_DAY // 2
-        if -window.window_min <= offset < window.window_min:  # the window is [at - w, at + w)
-            return True
-    return False
 
 
 def set_schedule(db: Session, recipient_id: int, times: list[time], actor: str) -> list[time]:
@@ -53,7 +39,7 @@ def set_schedule(db: Session, recipient_id: int, times: list[time], actor: str) 
         raise ScheduleError(f"care recipient {recipient_id} has no consent in force: no check-in can be scheduled")
     for moment in times:
         assert consent is not None
-        if not _covered(consent, moment):
+        if not covers(consent.scope.scheduled, moment):
             windows = ", ".join(w.label() for w in consent.scope.in_night_order()) or "none"
             raise ScheduleError(f"times: {moment:%H:%M} lies outside every consented window ({windows})")
 
@@ -127,9 +113,9 @@ def record_checkin_outcome(db: Session, recipient: Recipient, night: date, slot:
 
 
 def record_event_outcome(db: Session, event_id: str, kind: str, room: str, node: str, started_at: datetime,
-                         outcome: OutcomeKind, note: str, staff: str) -> Outcome:
+                         outcome: OutcomeKind, note: str, staff: str, home: ZoneInfo) -> Outcome:
     node_row = db.get(CameraNode, node)
-    row = Outcome(recipient_id=node_row.recipient_id if node_row else None, night=current_night(started_at),
+    row = Outcome(recipient_id=node_row.recipient_id if node_row else None, night=night_of(started_at, home),
                   event_id=event_id, event_kind=kind, event_at=started_at, room=room, outcome=outcome, note=note,
                   staff=staff, recorded_at=datetime.now(UTC))
     db.add(row)

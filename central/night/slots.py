@@ -7,7 +7,7 @@ window) and lies inside one of the consented windows; the window is when staff s
 
 Re-look rule (municipal practice): when staff document `not_visible`, the person must be looked at again
 `relook_after` later; that re-look is a check-in of its own (due for as long as the original window was wide),
-and it can lead to another. Daylight saving follows `privacy.consent_policy.window_interval`.
+and it can lead to another. Nights, windows and planned moments (daylight saving included) are `nattvakt.night`'s.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, get_args
-from zoneinfo import ZoneInfo
 
+from nattvakt.night import planned_slots
 from nattvakt.types import Action
 from privacy.consent_model import Consent
-from privacy.consent_policy import NIGHT_STARTS, decide, window_interval
+from privacy.consent_policy import decide
 
 OutcomeKind = Literal[
     "sleeping", "awake_calm", "needs_visit", "visited", "not_visible", "camera_failed_visit", "false_alarm"
@@ -61,60 +61,6 @@ class Slot:
     """The latest documented outcome."""
     camera_allowed: bool = False
     """Whether consent allows a camera look-in at the planned moment (else the check-in is a visit)."""
-
-
-def night_of(moment: datetime, zone: ZoneInfo) -> date:
-    """The local date on which the night holding `moment` began (a night runs local noon to noon)."""
-    local = moment.astimezone(zone)
-    return local.date() if local.time() >= NIGHT_STARTS else local.date() - timedelta(days=1)
-
-
-def night_start(night: date, zone: ZoneInfo) -> datetime:
-    """When the night beginning on local date `night` begins, in UTC (23 or 25 hours after the last one at DST)."""
-    return datetime.combine(night, NIGHT_STARTS, tzinfo=zone).astimezone(UTC)
-
-
-def night_bounds(night: date, zone_consent: Consent) -> tuple[datetime, datetime]:
-    """The night beginning on local date `night`: local noon to the next local noon, in UTC."""
-    return night_start(night, zone_consent.zone), night_start(night + timedelta(days=1), zone_consent.zone)
-
-
-def planned_slots(consent: Consent, night: date, schedule: Iterable[time] = ()) -> list[tuple[datetime, datetime,
-                                                                                              datetime | None]]:
-    """(planned moment, window start, window end) per planned check-in; start/end None when outside every window.
-
-    Without a schedule, the centre of every consented window. A scheduled time outside every consented window (the
-    consent changed after the schedule was set) is kept, with no window, so the console can show it as skipped.
-    """
-    first, last = night_bounds(night, consent)
-    windows = []
-    for day in (night, night + timedelta(days=1)):
-        for window in consent.scope.scheduled:
-            start, at, end = window_interval(consent, window, day)
-            if first <= at < last:
-                windows.append((start, at, end))
-    times = sorted(set(schedule))
-    if not times:
-        return _distinct([(at, start, end) for start, at, end in windows])
-    planned: list[tuple[datetime, datetime, datetime | None]] = []
-    for local in times:
-        for day in (night, night + timedelta(days=1)):
-            # fold=0 like the consent policy: a time that occurs twice happens once, at its first occurrence
-            at = datetime.combine(day, local.replace(second=0, microsecond=0), tzinfo=consent.zone).astimezone(UTC)
-            if not first <= at < last:
-                continue
-            inside = [(start, end) for start, _centre, end in windows if start <= at < end]
-            planned.append((at, *inside[0]) if inside else (at, at, None))
-    return _distinct(planned)
-
-
-def _distinct(planned: list[tuple[datetime, datetime, datetime | None]]) -> list[tuple[datetime, datetime,
-                                                                                     datetime | None]]:
-    """In time order, one per moment: on the spring-forward night 02:30 is read as 03:30, which may be planned too."""
-    by_moment: dict[datetime, tuple[datetime, datetime, datetime | None]] = {}
-    for entry in sorted(planned, key=lambda p: p[0]):
-        by_moment.setdefault(entry[0], entry)
-    return list(by_moment.values())
 
 
 def _latest(outcomes: Sequence[Documented], slot_at: datetime) -> Documented | None:
@@ -164,7 +110,8 @@ def night_slots(consent: Consent | None, night: date, now: datetime, outcomes: S
     if consent is None:
         return []
     slots: list[Slot] = []
-    for slot_at, start, end in planned_slots(consent, night, schedule):
+    for planned in planned_slots(consent.scope.scheduled, night, consent.zone, schedule):
+        slot_at, start, end = planned.at, planned.start, planned.end
         slot = _slot(consent, slot_at, start, end, now, outcomes, None)
         slots.append(slot)
         width = (end - start) if end is not None else timedelta(minutes=30)

@@ -58,7 +58,7 @@
   }
 
   function time(iso) {
-    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB", { timeZone: "Europe/Stockholm" });
+    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB", { timeZone: window.NATTVAKT_HOME_TZ });
   }
 
   function render() {
@@ -197,6 +197,10 @@
     applyLanguage();
   });
 
-  applyLanguage();
-  startFeed();
+  // Every clock shows the home's time zone (a setting central hands out), whatever the device is set to.
+  fetch("/api/console").then((r) => (r.ok ? r.json() : {})).catch(() => ({})).then((config) => {
+    window.NATTVAKT_HOME_TZ = config.home_timezone;
+    applyLanguage();
+    startFeed();
+  });
 })();
