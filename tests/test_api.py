@@ -121,3 +121,16 @@ async def test_logout_ends_the_session(client: httpx.AsyncClient, staff_login: d
 async def test_the_console_gets_the_home_timezone_from_the_api(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/console")
     assert response.status_code == 200 and response.json() == {"home_timezone": "Europe/Stockholm"}
+
+
+async def test_healthz_reports_a_dead_consumer_task(client: httpx.AsyncClient) -> None:
+    transport: Any = client._transport
+    app = transport.app
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json()["consumer"] == "running"
+    task = app.state.consumer._task
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["consumer"] == "dead"

@@ -3,94 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import redis
 
-from central.app import create_app
 from central.audit import store as audit_store
 from central.db import open_store
-from central.staff.service import upsert_staff
 from nattvakt.consent_transport import copy_key, master_key
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from privacy.audit import AuditRecord
 from privacy.consent_signing import derive_node_key, verify_copy
-from tests.postgres_db import throwaway_database
+from tests.conftest import Api
+from tests.recipients import new_recipient, terms
 
-PASSWORD = "natt-test-lösen"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-@dataclass
-class Api:
-    nurse: httpx.AsyncClient
-    night: httpx.AsyncClient
-    anon: httpx.AsyncClient
-    settings: Settings
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[Api]:
-    async with serve(settings) as running:
-        yield running
-
-
-@pytest.fixture
-async def api_on_postgresql(settings: Settings) -> AsyncIterator[Api]:
-    with throwaway_database() as url:
-        async with serve(settings.model_copy(update={"database_url": url})) as running:
-            yield running
-
-
-@asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[Api]:
-    """The app with its lifespan, a nurse_admin and a night_staff logged in, and an anonymous client."""
-    engine, sessions = open_store(settings.database_url)
-    with sessions() as db:
-        upsert_staff(db, "sara", PASSWORD, "nurse_admin", "Sara Sjuksköterska")
-        upsert_staff(db, "nils", PASSWORD, "night_staff", "Nils Natt")
-    engine.dispose()
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        clients = [httpx.AsyncClient(transport=transport, base_url="http://test") for _ in range(3)]
-        for client, user in zip(clients, ("sara", "nils"), strict=False):
-            response = await client.post("/api/login", json={"username": user, "password": PASSWORD})
-            assert response.status_code == 200, response.text
-        yield Api(clients[0], clients[1], clients[2], settings)
-        for client in clients:
-            await client.aclose()
-
-
-def terms(**scope: Any) -> dict[str, Any]:
-    """Terms whose scheduled window is open right now, plus look-ins on falls."""
-    now_local = datetime.now(STOCKHOLM)
-    body_scope = {
-        "scheduled": [{"at": f"{now_local:%H:%M}", "window_min": 20}],
-        "event_kinds": ["on_floor", "bed_exit"], "privacy_level": "pixelate", "max_lookin_s": 30,
-    }
-    body_scope.update(scope)
-    start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    return {"given_by": [{"role": "recipient", "name": "Greta Andersson"},
-                         {"role": "co_resident", "name": "Karl Andersson"}],
-            "given_at": start, "valid_from": start, "scope": body_scope}
-
-
-async def new_recipient(api: Api, node: str = "node-a") -> int:
-    response = await api.nurse.post("/api/recipients", json={"name": "Greta Andersson", "room": "rum-7"})
-    assert response.status_code == 201, response.text
-    rid: int = response.json()["id"]
-    assigned = await api.nurse.put(f"/api/nodes/{node}", json={"recipient_id": rid})
-    assert assigned.status_code == 200 and assigned.json()["delivered"], assigned.text
-    return rid
 
 
 def node_copy(settings: Settings, node: str) -> Any:

@@ -34,9 +34,9 @@ from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.night import night_of
 from nattvakt.settings import Settings
-from tests.postgres_db import throwaway_database
-from tests.test_consent_api import PASSWORD, Api, new_recipient, serve, terms
-from tests.test_consent_api import api as api  # the fixture
+from tests.conftest import STAFF_PASSWORD as PASSWORD
+from tests.conftest import Api, serve_on
+from tests.recipients import new_recipient, terms
 
 ZONE = ZoneInfo("Europe/Stockholm")
 KINDS = ("bed_exit", "on_floor", "out_of_bed_too_long", "left_room", "motion")
@@ -364,13 +364,8 @@ def test_stream_events_are_joined_with_outcomes_and_acks() -> None:
 async def exact_api(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Api]:
     """The app with no suppression (threshold 1), so single records show, on both stores."""
     settings = settings.model_copy(update={"central": settings.central.model_copy(update={"followup_min_count": 1})})
-    if request.param == "sqlite":
-        async with serve(settings) as running:
-            yield running
-    else:
-        with throwaway_database() as url:
-            async with serve(settings.model_copy(update={"database_url": url})) as running:
-                yield running
+    async with serve_on(request.param, settings) as running:
+        yield running
 
 
 async def test_checkins_consent_pauses_and_downtime_from_the_store(exact_api: Api) -> None:

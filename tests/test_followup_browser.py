@@ -22,9 +22,8 @@ from nattvakt.night import night_of
 from nattvakt.settings import Settings
 from tests.browser import CHROMIUM, SCREENSHOTS
 from tests.conftest import STAFF_PASSWORD
+from tests.console_page import publish
 from tests.processes import central_running
-from tests.test_console_browser import _publish
-from tests.test_console_browser import browser as browser  # the fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,7 +51,7 @@ def _seed(settings: Settings) -> None:
             event = Event(id=f"FOLLOWUPBROWSER{i:02d}", node="node-b12", room="B12", kind=kind,
                           severity=Severity.HIGH if kind == "on_floor" else Severity.MEDIUM, started_at=started,
                           state="ended", ended_at=started + timedelta(minutes=3))
-            _publish(settings, event)
+            publish(settings, event)
             ack = started + timedelta(seconds=rng.randint(20, 400))
             notices.append((int(ack.timestamp() * 1000), event.id))
             db.add(Outcome(recipient_id=None, night=night_of(started, HOME), event_id=event.id, event_kind=kind,
