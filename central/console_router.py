@@ -1,11 +1,15 @@
-"""What the console page needs before anything else: the home's time zone, so every clock shows the home's time."""
+"""What the console page needs before anything else: the home's time zone (every clock shows the home's time), and
+its words in each language, from the gettext catalogues (`central.i18n`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from central.dependencies import SettingsDep
+from central.i18n import console_strings, pick_lang
 
 router = APIRouter(prefix="/api/console", tags=["console"])
 
@@ -19,3 +23,9 @@ class ConsoleConfig(BaseModel):
 def console_config(settings: SettingsDep) -> ConsoleConfig:
     """Open to anyone: the login page shows times too, and the zone tells nothing about anyone."""
     return ConsoleConfig(home_timezone=settings.central.home_timezone)
+
+
+@router.get("/strings/{lang}")
+def strings(lang: Annotated[str, Path(pattern="^(sv|en)$")]) -> dict[str, str]:
+    """Every string of the console page in `lang` (sv or en), by the names the page's scripts use."""
+    return console_strings(pick_lang(lang))

@@ -82,7 +82,8 @@ TABLE = [
     Call("GET", "/api/ops/dead-letters", OPS),
     Call("GET", "/api/ops/nodes", OPS),
 ]
-PUBLIC = {("POST", "/api/login"), ("POST", "/api/logout"), ("GET", "/api/console")}
+PUBLIC = {("POST", "/api/login"), ("POST", "/api/logout"), ("GET", "/api/console"),
+          ("GET", "/api/console/strings/{lang}")}
 """API routes anyone may call."""
 NODE_ONLY = {("GET", "/api/node/self")}
 """Routes for camera nodes with their own token, never for staff sessions."""

@@ -18,7 +18,7 @@ from central.audit import store as audit_store
 from central.audit.report import LookRow, build_report, period
 from central.consent import service
 from central.consent.models import Recipient
-from central.page_text import EVENT_WORDS, REFUSAL_WORDS, TEXT, Lang, actor_words, change_words
+from central.i18n import Lang, actor_words, change_words, gettext, word
 from central.pages import PAGE_HEADERS, render
 from privacy.consent_model import Consent
 
@@ -28,10 +28,9 @@ _FMT = "%Y-%m-%d %H:%M"
 
 
 def _why(row: LookRow, lang: Lang) -> str:
-    t = TEXT[lang]
     if row.action == "event_lookin":
-        return t["event_lookin"].format(reason=EVENT_WORDS[lang].get(row.reason, row.reason))
-    return t.get(row.action, row.action)
+        return gettext(lang, "page.event_lookin").format(reason=word(lang, f"event.{row.reason}", row.reason))
+    return word(lang, f"page.{row.action}", row.action)
 
 
 def render_report(db: Session, recipient: Recipient, start_day: date | None, end_day: date | None, lang: Lang,
@@ -44,17 +43,18 @@ def render_report(db: Session, recipient: Recipient, start_day: date | None, end
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     report = build_report(audit_store.records_for(db, recipient.id, start, end), versions, start, end, home)
-    t = TEXT[lang]
     looks = []
     for row in report.looks:
         seconds = row.seconds
         if not row.allowed:
-            outcome = t["refused"].format(why=REFUSAL_WORDS[lang].get(row.refusal_code, row.refusal_code))
+            why = word(lang, f"refusal.{row.refusal_code}", row.refusal_code)
+            outcome = gettext(lang, "page.refused").format(why=why)
         else:
-            outcome = t["allowed"] if row.started_at else t["not_started"]
+            outcome = gettext(lang, "page.allowed" if row.started_at else "page.not_started")
         looks.append({
             "when": (row.started_at or row.asked_at).astimezone(zone).strftime(_FMT), "staff": row.staff,
-            "why": _why(row, lang), "length": t["seconds"].format(n=seconds) if seconds is not None else "–",
+            "why": _why(row, lang),
+            "length": gettext(lang, "page.seconds").format(n=seconds) if seconds is not None else "–",
             "outcome": outcome, "allowed": row.allowed,
         })
     changes = [{
@@ -72,7 +72,7 @@ def render_report(db: Session, recipient: Recipient, start_day: date | None, end
 
 
 def _terms_summary(consent: Consent, lang: Lang) -> str:
-    t = TEXT[lang]
     windows = ", ".join(w.label() for w in consent.scope.in_night_order()) or "–"
-    kinds = ", ".join(EVENT_WORDS[lang].get(k, k) for k in sorted(consent.scope.event_kinds)) or "–"
-    return f": {windows}; {kinds}; {t[consent.scope.privacy_level]}; ≤ {consent.scope.max_lookin_s} s"
+    kinds = ", ".join(word(lang, f"event.{k}", k) for k in sorted(consent.scope.event_kinds)) or "–"
+    level = gettext(lang, f"page.{consent.scope.privacy_level}")
+    return f": {windows}; {kinds}; {level}; ≤ {consent.scope.max_lookin_s} s"

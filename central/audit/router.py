@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from central.audit.report_page import FromDay, ToDay, render_report
 from central.dependencies import DbDep, LangQuery, NurseAdminDep, found
-from central.page_text import pick_lang
+from central.i18n import pick_lang
 
 router = APIRouter(prefix="/api/recipients", tags=["transparency"])
 

@@ -5,6 +5,7 @@ or by staff on their behalf (recorded as such). The recipient's page also shows 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,7 +16,7 @@ from central.consent.changes import apply_change
 from central.consent.models import Recipient
 from central.consent.schemas import ConsentChange, PauseIn
 from central.dependencies import CareStaffDep, CopiesDep, DbDep, LangQuery, NurseAdminDep, SettingsDep
-from central.page_text import EVENT_WORDS, TEXT, Lang, pick_lang
+from central.i18n import Lang, gettext, pick_lang, word
 from central.pages import PAGE_HEADERS, render
 from privacy.consent_model import Consent
 
@@ -41,7 +42,7 @@ def staff_resume(recipient_id: int, db: DbDep, staff: NurseAdminDep, copies: Cop
 
 def _bad_link(lang: Lang) -> HTMLResponse:
     html = f"<!doctype html><html lang='{lang}'><meta charset='utf-8'><p style='font-size:1.4rem'>" \
-           f"{TEXT[lang]['bad_link']}</p></html>"
+           f"{escape(gettext(lang, 'page.bad_link'))}</p></html>"
     return HTMLResponse(html, status_code=status.HTTP_404_NOT_FOUND, headers=PAGE_HEADERS)
 
 
@@ -56,7 +57,7 @@ def _page_state(consent: Consent | None, now: datetime, lang: Lang) -> dict[str,
     scope = consent.scope
     return {
         "state": "on", "windows": [w.label() for w in scope.in_night_order()],
-        "kinds": ", ".join(EVENT_WORDS[lang].get(k, k) for k in sorted(scope.event_kinds)),
+        "kinds": ", ".join(word(lang, f"event.{k}", k) for k in sorted(scope.event_kinds)),
         "level": scope.privacy_level, "max_s": scope.max_lookin_s,
     }
 

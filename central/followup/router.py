@@ -27,9 +27,8 @@ from central.followup.figures import (
     suppress,
     weekly,
 )
-from central.followup.text import FOLLOWUP_TEXT
+from central.i18n import pick_lang
 from central.night import service as night_service
-from central.page_text import pick_lang
 from central.pages import PAGE_HEADERS, render
 from central.staff.models import Staff
 from nattvakt.night import night_of
@@ -134,7 +133,7 @@ async def followup_report(request: Request, settings: SettingsDep, staff: Follow
     m = await month_figures(request, settings, month)
     language = pick_lang(lang)
     html = render(
-        "followup_report.html", language, w=FOLLOWUP_TEXT[language], m=m, minutes=_minutes,
+        "followup_report.html", language, m=m, minutes=_minutes,
         staff=staff.display_name or staff.username, other_lang="en" if language == "sv" else "sv",
         zone=settings.central.home_timezone,
         printed=datetime.now(UTC).astimezone(settings.central.home_zone).strftime("%Y-%m-%d %H:%M"),

@@ -12,8 +12,6 @@ from central.db import aware
 from central.night.models import Outcome
 from central.night.service import RecipientNight
 from central.night.slots import Slot
-from central.night.text import REPORT_TEXT
-from central.page_text import Lang
 
 CSV_COLUMNS = ("kind", "recipient", "room", "time", "state", "outcome", "note", "staff", "documented_at")
 
@@ -67,7 +65,3 @@ def to_csv(rows: list[ReportRow]) -> str:
         # a note starting with = + - @ would run as a formula in a spreadsheet: keep it text
         writer.writerow([("'" + c) if c[:1] in ("=", "+", "-", "@") else c for c in cells])
     return out.getvalue()
-
-
-def words(lang: Lang) -> dict[str, str]:
-    return REPORT_TEXT[lang]

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from central.dependencies import CareStaffDep, DbDep, NightQuery, SettingsDep
+from central.i18n import pick_lang
 from central.night import service
-from central.night.report import report_rows, to_csv, words
-from central.page_text import pick_lang
+from central.night.report import report_rows, to_csv
 from central.pages import PAGE_HEADERS, render
 from nattvakt.night import night_of
 
@@ -37,7 +37,7 @@ def night_report(
             "Cache-Control": "no-store"})
     language = pick_lang(lang)
     html = render(
-        "night_report.html", language, w=words(language), night=which.isoformat(), staff=staff.display_name,
+        "night_report.html", language, night=which.isoformat(), staff=staff.display_name,
         printed=now.astimezone(settings.central.home_zone).strftime("%Y-%m-%d %H:%M"),
         other_lang="en" if language == "sv" else "sv",
         checkins=[r for r in rows if r.kind in ("checkin", "relook")],
