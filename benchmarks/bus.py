@@ -32,13 +32,13 @@ import redis.asyncio as aioredis
 
 from benchmarks.budgets import BUDGETS_PATH, BudgetError
 from benchmarks.results import BenchResult, Figure
-from camera_node.publisher import EventPublisher, Origin
+from camera_node.publisher import EventPublisher
 from camera_node.spool import Spool
-from central.consumer import EventConsumer
-from central.event_feed import EventFeed, FeedItem
+from central.events.consumer import EventConsumer
+from central.events.feed import EventFeed, FeedItem
 from nattvakt.bus import idempotent_xadd, send_args
 from nattvakt.childproc import die_with_parent
-from nattvakt.events import SCHEMA_VERSION, Event, Severity
+from nattvakt.events import SCHEMA_VERSION, Event, Origin, Severity
 from nattvakt.redis_server import start_redis
 
 STREAM = "bench:events"

@@ -29,8 +29,8 @@ from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.footage import VTEST, Pixels, gmdcsa24_dir, read_frames
 from benchmarks.matching import Agreement
 from benchmarks.results import BenchResult
-from camera_node.rules.geometry import Box
 from camera_node.timing import summarise
+from nattvakt.geometry import Box
 from privacy import PrivacyFilter, RawFrame
 from privacy.detector import DEFAULT_MODEL, DetectionResult, NanoDetDetector
 from privacy.detector.nanodet import MODELS_DIR

@@ -46,9 +46,9 @@ from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionDetector
 from camera_node.motion_events import MotionEventRule, RoomIdentity
 from camera_node.pipeline import FrameProcessor
-from camera_node.rules.geometry import Box
 from camera_node.rules.stage import build_detection_stage
 from nattvakt.events import Event
+from nattvakt.geometry import Box
 from nattvakt.settings import NodeSettings, RuleSettings, ZoneSettings
 from privacy import PrivacyFilter, RawFrame
 from privacy.detector import NanoDetDetector

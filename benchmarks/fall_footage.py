@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.footage import Pixels, gmdcsa24_dir, read_frames, video_fps
-from camera_node.rules.geometry import Point, polygon_problem
+from nattvakt.geometry import Point, polygon_problem
 from nattvakt.settings import ZoneSettings
 
 Room = str

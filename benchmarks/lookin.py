@@ -33,8 +33,8 @@ from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.children import child_env, consent_terms, cpu_seconds, spawn_part
 from benchmarks.footage import gmdcsa24_dir
 from benchmarks.results import BenchResult
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port, start_redis
 

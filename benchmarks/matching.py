@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from camera_node.rules.geometry import Box, iou
+from nattvakt.geometry import Box, iou
 
 
 def match_count(targets: list[Box], candidates: list[Box], least: float) -> int:

@@ -44,9 +44,8 @@ from benchmarks.children import child_env, consent_terms, cpu_seconds, spawn_par
 from benchmarks.results import BenchResult, Figure
 from camera_node.control_channel import ControlChannel
 from camera_node.heartbeat import HeartbeatSender
-from camera_node.publisher import Origin
 from nattvakt.bus import idempotent_xadd, publish_once
-from nattvakt.events import Event, Severity
+from nattvakt.events import Event, Origin, Severity
 from nattvakt.lookin_protocol import CONTROL_PATH, Answer, Close, ConsentCopyNotice, Hello, Offer, Stopped
 from nattvakt.node_token import derive_node_token
 from nattvakt.redis_server import free_port, start_redis
@@ -400,8 +399,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float) -> dict[str, Any]:
-    from central.staff import upsert_staff
-    from central.store import open_store
+    from central.db import open_store
+    from central.staff.service import upsert_staff
 
     try:
         server = start_redis(tmp / "redis")

@@ -18,13 +18,15 @@ from typing import Any, Protocol, cast
 import cv2
 import numpy as np
 
+from camera_node.errors import CameraNodeError
 from camera_node.synthetic import SCENARIOS, Scenario, SyntheticScene
+from nattvakt.backoff import Backoff
 from privacy.frames import Pixels, RawFrame
 
 log = logging.getLogger(__name__)
 
 
-class CaptureError(Exception):
+class CaptureError(CameraNodeError):
     """A source could not be opened or read."""
 
 
@@ -203,14 +205,14 @@ class CaptureThread:
         return cast(Pixels, pixels)
 
     def _run(self) -> None:
-        backoff = self._first_backoff_s
+        retry = Backoff(self._first_backoff_s, self._max_backoff_s)
         while not self._stopping.is_set():
             try:
                 self.source.open()
             except Exception as exc:  # CaptureError, or whatever a backend raises (cv2.error): retry, never die
-                log.warning("%s: cannot open: %s; retrying in %.1f s", self.source.description, exc, backoff)
-                self._stopping.wait(backoff)
-                backoff = min(backoff * 2, self._max_backoff_s)
+                delay = retry.next()
+                log.warning("%s: cannot open: %s; retrying in %.1f s", self.source.description, exc, delay)
+                self._stopping.wait(delay)
                 continue
             good = self._read_until_lost()
             self._close()
@@ -222,12 +224,11 @@ class CaptureThread:
                 return
             self.stats.reconnects += 1
             if good:  # only a session that gave a frame proves the camera works: then start the backoff over
-                backoff = self._first_backoff_s
+                retry.reset()
+            delay = retry.next(grow=not good)
             log.warning("camera source %s lost after %d good frame(s); reconnecting in %.1f s",
-                        self.source.description, good, backoff)
-            self._stopping.wait(backoff)  # never a tight loop, even when open works but reading does not
-            if not good:
-                backoff = min(backoff * 2, self._max_backoff_s)
+                        self.source.description, good, delay)
+            self._stopping.wait(delay)  # never a tight loop, even when open works but reading does not
 
     def _close(self) -> None:
         try:

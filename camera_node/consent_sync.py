@@ -20,11 +20,13 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from nattvakt.consent_transport import copy_key, node_key, notify_channel
+from nattvakt.backoff import Backoff
+from nattvakt.consent_transport import copy_key, notify_channel
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
-from privacy.consent_policy import Action, Decision, decide
-from privacy.consent_signing import ConsentCopyRejected, SignedConsentCopy, verify_copy
+from nattvakt.types import Action
+from privacy.consent_policy import Decision, decide
+from privacy.consent_signing import ConsentCopyRejected, SignedConsentCopy, node_key, verify_copy
 
 log = logging.getLogger(__name__)
 _ZERO = timedelta(0)
@@ -136,17 +138,17 @@ class ConsentWatcher:
             self.offer(raw if isinstance(raw, str) else raw.decode(), "redis")
 
     async def _run(self) -> None:
-        backoff = 0.5
+        retry = Backoff(0.5, 10.0)
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(notify_channel(self._node_id))
                     await self._fetch()  # after subscribing, so no announcement falls in between
-                    backoff = 0.5
+                    retry.reset()
                     while True:
                         await pubsub.get_message(ignore_subscribe_messages=True, timeout=self._recheck_s)
                         await self._fetch()
             except RedisError as exc:
-                log.warning("%s: consent sync lost Redis (%s); retrying in %.1f s", self._node_id, exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                delay = retry.next()
+                log.warning("%s: consent sync lost Redis (%s); retrying in %.1f s", self._node_id, exc, delay)
+                await asyncio.sleep(delay)

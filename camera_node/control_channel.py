@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from nattvakt.backoff import Backoff
 from nattvakt.lookin_protocol import TO_NODE, Close, ConsentCopyNotice, Hello, Offer
 
 log = logging.getLogger(__name__)
@@ -71,19 +71,19 @@ class ControlChannel:
         self._outbox.put_nowait(message.model_dump_json())
 
     async def _run(self) -> None:
-        backoff = 0.5
+        retry = Backoff(0.5, MAX_BACKOFF_S)
         while True:
             token = self._token()
             if token is None:
                 self.last_error = "no node token"
-                log.warning("no control-channel token for this node yet; retrying in %.1f s", backoff)
+                log.warning("no control-channel token for this node yet; retrying")
             else:
                 try:
                     async with connect(
                         self._url, additional_headers={"Authorization": f"Bearer {token}"},
                         open_timeout=self._open_timeout_s, ping_interval=15, ping_timeout=20, proxy=None,
                     ) as ws:
-                        backoff = 0.5
+                        retry.reset()
                         await self._serve(ws)
                 except InvalidStatus as exc:
                     self.last_error = f"central refused the control channel: HTTP {exc.response.status_code}"
@@ -93,9 +93,7 @@ class ControlChannel:
                     log.warning("control channel to %s lost: %s", self._url, self.last_error)
                 finally:
                     self.connected.clear()
-            delay = backoff * random.uniform(0.8, 1.2)
-            await asyncio.sleep(delay)
-            backoff = min(backoff * 2, MAX_BACKOFF_S)
+            await asyncio.sleep(retry.next())
 
     async def _serve(self, ws: ClientConnection) -> None:
         await ws.send(self._hello().model_dump_json())

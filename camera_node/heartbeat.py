@@ -17,8 +17,9 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from camera_node.publisher import EventPublisher, Origin
+from camera_node.publisher import EventPublisher
 from nattvakt.bus import heartbeats_key, nodes_key
+from nattvakt.events import Origin
 from nattvakt.settings import Settings
 
 log = logging.getLogger(__name__)

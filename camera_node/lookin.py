@@ -18,8 +18,9 @@ from aiortc import RTCConfiguration
 from camera_node.lookin_session import BadOfferError, LookinSession
 from camera_node.lookin_tap import OutgoingTap
 from nattvakt.lookin_protocol import Answer, Offer, Refused, Started, Stopped
+from nattvakt.types import Action
 from privacy.consent_model import stronger_level
-from privacy.consent_policy import Action, Decision
+from privacy.consent_policy import Decision
 
 log = logging.getLogger(__name__)
 _SEEN_IDS = 10_000

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
+from camera_node.errors import CameraNodeError
 from camera_node.lookin_tap import OutgoingTap
 from camera_node.lookin_track import OutgoingTrack
 from nattvakt.lookin_protocol import Offer, Started, Stopped
@@ -27,7 +28,7 @@ GUARD_EVERY_S = 0.1
 CLOSE_TIMEOUT_S = 5.0
 
 
-class BadOfferError(ValueError):
+class BadOfferError(CameraNodeError, ValueError):
     """The offer's SDP could not be used."""
 
 

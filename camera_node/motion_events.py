@@ -3,17 +3,11 @@ and a light change into one short `light_change` event (opened and ended at once
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from camera_node.motion import MotionResult
 from nattvakt.events import Event, Severity, new_event_id, utc_now
+from nattvakt.events import Origin as RoomIdentity
 
-
-@dataclass(frozen=True, slots=True)
-class RoomIdentity:
-    node: str
-    room: str
-    recipient: str
+__all__ = ["MotionEventRule", "RoomIdentity", "light_change_events"]
 
 
 class MotionEventRule:

@@ -29,21 +29,13 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from camera_node.spool import DroppedEvent, Spool, SpooledEvent, SpoolError
+from nattvakt.backoff import Backoff
 from nattvakt.bus import idempotent_xadd, publish_once, send_args
-from nattvakt.events import Event, Severity, utc_now
+from nattvakt.events import Event, Origin, Severity, utc_now
 from nattvakt.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Who publishes: used for the node's own alarms (spool overflow)."""
-
-    node: str
-    room: str
-    recipient: str = ""
-
 
 @dataclass(frozen=True, slots=True)
 class _SentBatch:
@@ -243,26 +235,26 @@ class EventPublisher:
         self.submit(ended)
 
     async def _send_loop(self) -> None:
-        backoff = 0.2
+        retry = Backoff(0.2, max(self._max_backoff_s, 0.2))
         while True:
             try:
                 await self._confirm()
                 rows = await self._next_rows()
                 if rows:
                     await self._send(rows)
-                    backoff = 0.2
+                    retry.reset()
                     continue
             except (RedisError, OSError) as exc:
                 if self._stopping:  # redis-py can turn a cancellation mid-connect into a ConnectionError
                     return
                 self._run_id = None
                 self._ready_valid = False  # the rows taken for this send are still in the file: read them from there
+                delay = retry.next()
                 log.warning(
                     "%s: waiting for Redis at %s to publish %d event(s): %s; retry in %.1f s",
-                    self._origin.node, self._redis_url, self.backlog, exc, backoff,
+                    self._origin.node, self._redis_url, self.backlog, exc, delay,
                 )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff_s)
+                await asyncio.sleep(delay)
                 continue
             if self._persisted.is_set():
                 self._drained.set()

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from camera_node.errors import CameraNodeError
 from nattvakt.events import Event, Severity
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ ORDER BY severity, pos LIMIT 1
 """
 
 
-class SpoolError(Exception):
+class SpoolError(CameraNodeError):
     """The spool file cannot be opened or written (disk full, permissions, in use by another node)."""
 
 

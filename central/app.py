@@ -19,22 +19,37 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from central.consent_setup import consent_routers, open_consent_copies
-from central.consumer import EventConsumer
+from central import console_router
+from central.audit import router as transparency
+from central.consent import personal_router, recipients_router
+from central.consent import router as consent
+from central.consent.copies import open_consent_copies
 from central.csrf import CrossOriginGuard
-from central.event_feed import EventFeed
+from central.db import open_store
+from central.events import ops_router
+from central.events import router as events
+from central.events.consumer import EventConsumer
+from central.events.feed import EventFeed
+from central.followup import router as followup
+from central.lookins import router as lookins
+from central.lookins.hub import open_lookin_hub
 from central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from central.metrics import AuditCounter, CentralCollector, central_registry
 from central.metrics import render as render_metrics
-from central.night_setup import night_routers
-from central.node_monitor import NodeMonitor
-from central.routers import auth, events, ops
-from central.signalling_setup import open_lookin_hub, signalling_routers
-from central.store import open_store
+from central.night import report_router, schedule_router
+from central.night import router as tonight
+from central.nodes import control_router
+from central.nodes import router as nodes
+from central.nodes.monitor import NodeMonitor
+from central.staff import admin_router
+from central.staff import router as auth
 from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
+ROUTERS = (tonight, schedule_router, report_router, nodes, admin_router, followup, auth, events, ops_router,
+           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router)
+"""Every feature's router, in the order their routes are matched."""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -82,15 +97,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan)
     app.add_middleware(CrossOriginGuard, allowed_origins=settings.central.allowed_origins)
-    for router in night_routers():
-        app.include_router(router)
-    app.include_router(auth.router)
-    app.include_router(events.router)
-    app.include_router(ops.router)
-    for router in consent_routers():
-        app.include_router(router)
-    for router in signalling_routers():
-        app.include_router(router)
+    for feature in ROUTERS:
+        app.include_router(feature.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def problem_details(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -11,33 +11,35 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from central import consent_service, night_service
-from privacy.consent_model import DEFAULT_TIMEZONE, ConsentScope, ConsentTerms, Grantor, GrantorRole, ScheduledWindow
+from central.consent import service as consent_service
+from central.night import service as night_service
+from central.nodes import service as nodes_service
+from privacy.consent_model import ConsentScope, ConsentTerms, Grantor, GrantorRole, ScheduledWindow
 
 DEMO_RECIPIENT = "Greta Andersson"
 DEMO_ACTOR = "demo"
 
 
-def demo_windows(now: datetime) -> list[ScheduledWindow]:
+def demo_windows(now: datetime, home: ZoneInfo) -> list[ScheduledWindow]:
     """Three 30-minute windows, 2 h 30 apart, the first around `now` (local time, whole 5 minutes)."""
-    local = now.astimezone(ZoneInfo(DEFAULT_TIMEZONE))
+    local = now.astimezone(home)
     minutes = (local.hour * 60 + local.minute) // 5 * 5
     return [ScheduledWindow(at=time(((minutes + k * 150) // 60) % 24, (minutes + k * 150) % 60), window_min=30)
             for k in range(3)]
 
 
-def seed_demo(db: Session, node_id: str, room: str) -> int | None:
+def seed_demo(db: Session, node_id: str, room: str, home: ZoneInfo) -> int | None:
     """Create the sample recipient when the store has none; returns its id (None when nothing was seeded)."""
     if consent_service.list_recipients(db):
         return None
     now = datetime.now(UTC)
     recipient = consent_service.create_recipient(db, DEMO_RECIPIENT, room, DEMO_ACTOR)
-    night_service.create_room(db, room, recipient.id, DEMO_ACTOR)
+    nodes_service.create_room(db, room, recipient.id, DEMO_ACTOR)
     consent_service.assign_node(db, node_id, recipient.id, DEMO_ACTOR)
-    windows = demo_windows(now)
+    windows = demo_windows(now, home)
     terms = ConsentTerms(
         given_by=(Grantor(role=GrantorRole.RECIPIENT, name=DEMO_RECIPIENT),), given_at=now - timedelta(days=1),
-        valid_from=now - timedelta(days=1),
+        valid_from=now - timedelta(days=1), timezone=home.key,
         scope=ConsentScope(scheduled=tuple(windows),
                            event_kinds=frozenset({"on_floor", "person_not_visible", "bed_exit", "left_room"}),
                            privacy_level="heavy_blur", max_lookin_s=30),

@@ -1,17 +1,25 @@
-"""Request-scoped dependencies: settings, database session, the logged-in staff member."""
+"""Request-scoped dependencies and shared request parameters of every feature's router.
+
+Routers take what they share from here (the logged-in staff member and their role, the app's long-lived
+objects, a recipient that must exist), never from another router.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy.orm import Session
 
-from central.consumer import EventConsumer
-from central.event_feed import EventFeed
-from central.models import Staff
-from central.staff import staff_for_token
+from central.consent import service as consent_service
+from central.consent.copies import ConsentCopies
+from central.consent.models import Recipient
+from central.events.consumer import EventConsumer
+from central.events.feed import EventFeed
+from central.staff.models import Staff
+from central.staff.service import staff_for_token
 from nattvakt.settings import Settings
 
 SESSION_COOKIE = "nattvakt_session"
@@ -35,6 +43,11 @@ def get_feed(request: Request) -> EventFeed:
 def get_consumer(request: Request) -> EventConsumer:
     consumer: EventConsumer = request.app.state.consumer
     return consumer
+
+
+def get_consent_copies(request: Request) -> ConsentCopies:
+    copies: ConsentCopies = request.app.state.consent_copies
+    return copies
 
 
 def current_staff(request: Request, db: Annotated[Session, Depends(get_db)]) -> Staff:
@@ -63,9 +76,28 @@ def require_role(*roles: str) -> Callable[..., Staff]:
     return RoleCheck(roles)
 
 
+def found(db: Session, recipient_id: int) -> Recipient:
+    """The recipient the request names, else 404."""
+    try:
+        return consent_service.get_recipient(db, recipient_id)
+    except consent_service.NotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Session, Depends(get_db)]
 FeedDep = Annotated[EventFeed, Depends(get_feed)]
 ConsumerDep = Annotated[EventConsumer, Depends(get_consumer)]
+CopiesDep = Annotated[ConsentCopies, Depends(get_consent_copies)]
 StaffDep = Annotated[Staff, Depends(current_staff)]
 OpsStaffDep = Annotated[Staff, Depends(require_role("ops"))]
+NurseAdminDep = Annotated[Staff, Depends(require_role("nurse_admin"))]
+"""May change consent, recipients and nodes."""
+CARE_ROLES = ("night_staff", "nurse_admin")
+CareStaffDep = Annotated[Staff, Depends(require_role(*CARE_ROLES))]
+"""May read consent and tonight's check-ins, ask for a look-in, and pause on a recipient's behalf."""
+AnyStaffDep = Annotated[Staff, Depends(require_role("night_staff", "nurse_admin", "ops"))]
+
+EventId = Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
+NightQuery = Annotated[date | None, Query(description="local date the night begins; default: the current night")]
+LangQuery = Annotated[str, Query(pattern="^(sv|en)$")]

@@ -18,10 +18,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.consumer import EventConsumer
-from central.event_feed import EventFeed
-from central.models import AuditEntry
-from central.node_monitor import NodeMonitor
+from central.audit.models import AuditEntry
+from central.events.consumer import EventConsumer
+from central.events.feed import EventFeed
+from central.nodes.monitor import NodeMonitor
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

@@ -7,6 +7,7 @@ instances that start together migrate one after the other.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,15 @@ BASELINE = "0001"
 """The schema of the consent release, before migrations."""
 _LOCK_KEY = 0x6E617474  # "natt"
 _IN_PROCESS = threading.Lock()
+MODEL_MODULES = ("central.audit.models", "central.consent.models", "central.night.models", "central.nodes.models",
+                 "central.staff.models")
+"""Every feature's tables, all on `central.db.Base`: imported before the schema is compared or used."""
+
+
+def load_models() -> None:
+    """Register every table on the shared metadata (foreign keys name tables of other features)."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -38,6 +48,7 @@ def head_revision() -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the store to `revision` (default: the newest) in one transaction."""
+    load_models()
     # Alembic's command API works through module-global proxies, so one migration at a time per process.
     with _IN_PROCESS, engine.begin() as connection:
         if connection.dialect.name == "postgresql":

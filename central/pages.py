@@ -1,4 +1,8 @@
-"""Server-rendered HTML pages (Jinja2, autoescaped): the recipient's own page and the transparency report."""
+"""Server-rendered HTML pages (Jinja2, autoescaped): the recipient's own page and the printable reports.
+
+Templates take their words through `jinja2.ext.i18n` (`_("page.hello")`) from `central.i18n`; the callables are
+handed to each render, so one shared environment serves both languages from several threads.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from central.page_text import EVENT_WORDS, TEXT, Lang
+from central.i18n import Lang, translator, word
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_HEADERS = {
@@ -21,9 +25,13 @@ PAGE_HEADERS = {
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                       extensions=["jinja2.ext.i18n"])
 
 
 def render(template: str, lang: Lang, **context: Any) -> str:
-    t = TEXT[lang]
-    return _environment().get_template(template).render(t=t, lang=lang, events=EVENT_WORDS[lang], **context)
+    gettext = translator(lang)
+    return _environment().get_template(template).render(
+        lang=lang, _=gettext, gettext=gettext, ngettext=lambda one, many, n: gettext(one if n == 1 else many),
+        word=lambda msgid, default: word(lang, msgid, default), **context,
+    )

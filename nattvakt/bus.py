@@ -13,15 +13,15 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
-from nattvakt.events import Event
+from nattvakt.events import Event, stream_fields
 
 DEDUP_TTL_S = 86_400
 """How long a sent revision is remembered by Redis: longer than any spool replay after an outage of a night."""
 
-# KEYS: stream, marker key. ARGV: maxlen, marker ttl (s), schema version, event JSON.
+# KEYS: stream, marker key. ARGV: maxlen, marker ttl (s), then the entry's field/value pairs (`stream_fields`).
 _IDEMPOTENT_XADD = """
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
-    return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'v', ARGV[3], 'event', ARGV[4])
+    return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
 end
 return false
 """
@@ -56,7 +56,8 @@ def send_args(
     stream: str, event_id: str, seq: int, version: int, body: str, maxlen: int
 ) -> dict[str, list[Any]]:
     """Keyword arguments for the script: `await script(**send_args(...), client=pipe)`."""
-    return {"keys": [stream, sent_marker_key(stream, event_id, seq)], "args": [maxlen, DEDUP_TTL_S, version, body]}
+    fields = [part for pair in stream_fields(version, body).items() for part in pair]
+    return {"keys": [stream, sent_marker_key(stream, event_id, seq)], "args": [maxlen, DEDUP_TTL_S, *fields]}
 
 
 async def publish_once(redis: aioredis.Redis, script: AsyncScript, stream: str, event: Event, maxlen: int) -> bool:

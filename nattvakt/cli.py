@@ -93,8 +93,8 @@ def _run_node(settings: Settings) -> int:
 
 
 def _users_add(settings: Settings, args: argparse.Namespace) -> int:
-    from central.staff import upsert_staff
-    from central.store import open_store
+    from central.db import open_store
+    from central.staff.service import upsert_staff
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     engine, sessionmaker = open_store(settings.database_url)
@@ -143,11 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             return _run_bench(args.benchmark, args.options)
         if args.command == "consent":
-            from nattvakt.consent_transport import print_node_key
-
-            return print_node_key(settings, args.node_id)
+            return _print_node_key(settings, args.node_id)
         if args.command == "audit":
-            from central.audit_cli import run_audit_command
+            from central.audit.cli import run_audit_command
 
             return run_audit_command(settings, args.audit_command)
         return _users_add(settings, args)
@@ -160,3 +158,14 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _print_node_key(settings: Settings, node_id: str) -> int:
+    """`nattvakt consent node-key NODE`: the hex key to give that node, derived from central's master key."""
+    from nattvakt.consent_transport import master_key
+    from privacy.consent_signing import derive_node_key
+
+    master = master_key(settings, create=True)
+    assert master is not None
+    print(derive_node_key(master, node_id).hex())
+    return 0

@@ -16,7 +16,6 @@ import secrets
 from pathlib import Path
 
 from nattvakt.settings import Settings
-from privacy.consent_signing import derive_node_key
 
 KEY_FILE_NAME = "consent-master.key"
 
@@ -60,22 +59,3 @@ def master_key(settings: Settings, *, create: bool) -> bytes | None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
     return key
-
-
-def node_key(settings: Settings) -> bytes | None:
-    """This node's key: its own setting, else derived from the master key when it is available here."""
-    if settings.node.consent_key is not None:
-        try:
-            return bytes.fromhex(settings.node.consent_key.get_secret_value())
-        except ValueError as exc:
-            raise ValueError("NATTVAKT_NODE__CONSENT_KEY must be the hex key from `nattvakt consent node-key`") from exc
-    master = master_key(settings, create=False)
-    return derive_node_key(master, settings.node.node_id) if master is not None else None
-
-
-def print_node_key(settings: Settings, node_id: str) -> int:
-    """`nattvakt consent node-key NODE`: the hex key to give that node, derived from central's master key."""
-    master = master_key(settings, create=True)
-    assert master is not None
-    print(derive_node_key(master, node_id).hex())
-    return 0

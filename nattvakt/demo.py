@@ -17,9 +17,9 @@ import time
 import urllib.request
 from types import FrameType
 
+from central.db import open_store
 from central.demo_seed import seed_demo
-from central.staff import upsert_staff
-from central.store import open_store
+from central.staff.service import upsert_staff
 from nattvakt.childproc import die_with_parent
 from nattvakt.netcheck import ensure_port_free
 from nattvakt.redis_server import RedisServer, start_redis
@@ -82,7 +82,7 @@ def run_demo(settings: Settings) -> int:
         with sessionmaker() as db:
             upsert_staff(db, DEMO_USER, password, "night_staff", display_name="Nattpersonal (demo)")
             upsert_staff(db, DEMO_MANAGER, manager_password, "nurse_admin", display_name="Sjuksköterska (demo)")
-            seed_demo(db, settings.node.node_id, settings.node.room)
+            seed_demo(db, settings.node.node_id, settings.node.room, settings.central.home_zone)
         engine.dispose()
 
         env = _child_env(settings, redis_url)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ulid import ULID
+
+from nattvakt.errors import NattvaktError
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
@@ -39,6 +42,15 @@ EventKind = Literal[
 ]
 KNOWN_KINDS: frozenset[str] = frozenset(get_args(EventKind))
 EventState = Literal["open", "updated", "ended"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where events come from: the node, the room it watches and the care recipient living there."""
+
+    node: str
+    room: str
+    recipient: str = ""
 
 
 class Severity(IntEnum):
@@ -105,7 +117,7 @@ class Event(BaseModel):
 
     def to_stream_fields(self) -> dict[str, str]:
         """Encoding used in the Redis Stream entry."""
-        return {"v": str(self.schema_version), "event": self.model_dump_json()}
+        return stream_fields(self.schema_version, self.model_dump_json())
 
     @classmethod
     def from_stream_fields(cls, fields: Mapping[str, str]) -> Event:
@@ -113,7 +125,15 @@ class Event(BaseModel):
         return decode_stream_entry(fields)
 
 
-class EventRejected(ValueError):
+def stream_fields(version: int, body: str) -> dict[str, str]:
+    """The wire format of one stream entry: the schema version and the event as JSON (`decode_stream_entry` reads it).
+
+    Every producer writes entries through this, the idempotent XADD script (`nattvakt.bus`) included.
+    """
+    return {"v": str(version), "event": body}
+
+
+class EventRejected(NattvaktError, ValueError):
     """A stream entry that cannot become an `Event`; `reason` is a short code for counting and ops."""
 
     def __init__(self, reason: str, detail: str) -> None:

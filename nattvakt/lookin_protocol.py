@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from privacy.consent_model import PrivacyLevel
-from privacy.consent_policy import Action
+from nattvakt.types import Action, PrivacyLevel
 
 LookinIdStr = Annotated[str, Field(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 MAX_SDP_CHARS = 64_000

@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import socket
 
+from nattvakt.errors import NattvaktError
 
-class PortTakenError(OSError):
+
+class PortTakenError(NattvaktError, OSError):
     """The port is in use; the message names the setting that changes it."""
 
 

@@ -19,9 +19,10 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from nattvakt.childproc import die_with_parent
+from nattvakt.errors import NattvaktError
 
 
-class RedisServerError(RuntimeError):
+class RedisServerError(NattvaktError, RuntimeError):
     """No Redis binary was found, or the server did not come up."""
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from camera_node.rules.geometry import polygon_problem
+from nattvakt.errors import NattvaktError
+from nattvakt.geometry import polygon_problem
+from nattvakt.night import HOME_TIMEZONE
 
 ENV_PREFIX = "NATTVAKT_"
 NESTED_DELIMITER = "__"
@@ -65,6 +68,21 @@ class CentralSettings(BaseModel):
     """How long central waits for a node's WebRTC answer before the look-in counts as failed."""
     ice_servers: tuple[IceServer, ...] = ()
     """STUN/TURN servers the console's browsers use for look-ins (JSON); none needed on loopback or a LAN."""
+    home_timezone: str = HOME_TIMEZONE
+    """IANA time zone of the home: its nights (noon to noon), reports and the console's clock; a new consent's zone."""
+
+    @field_validator("home_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Stockholm)") from exc
+        return value
+
+    @property
+    def home_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.home_timezone)
 
 
 class ZoneSettings(BaseModel):
@@ -243,7 +261,7 @@ class Settings(BaseSettings):
         return self.redis_url or "redis://127.0.0.1:6379/0"
 
 
-class SettingsError(ValueError):
+class SettingsError(NattvaktError, ValueError):
     """A setting has a value that is not allowed; the message names the variable."""
 
 

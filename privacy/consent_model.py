@@ -10,20 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nattvakt.events import EventKind
-
-PrivacyLevel = Literal["faces_hidden", "heavy_blur", "pixelate", "silhouette"]
-"""What staff see during a look-in; names match `privacy.filters.OutgoingLevel`."""
-PRIVACY_LEVELS: tuple[PrivacyLevel, ...] = ("faces_hidden", "heavy_blur", "pixelate", "silhouette")
-"""Ordered from weakest (shows most) to strongest (shows least)."""
-
-DEFAULT_TIMEZONE = "Europe/Stockholm"
-MINUTES_PER_DAY = 24 * 60
+from nattvakt.night import HOME_TIMEZONE, MINUTES_PER_DAY, NIGHT_STARTS
+from nattvakt.types import PRIVACY_LEVELS, PrivacyLevel
 
 
 def privacy_rank(level: PrivacyLevel) -> int:
@@ -130,7 +123,8 @@ class ConsentScope(_Frozen):
 
     def in_night_order(self) -> list[ScheduledWindow]:
         """Windows as a night runs: from noon, so 23:00 comes before 03:00."""
-        return sorted(self.scheduled, key=lambda w: (w.minute_of_day - 12 * 60) % MINUTES_PER_DAY)
+        noon = NIGHT_STARTS.hour * 60 + NIGHT_STARTS.minute
+        return sorted(self.scheduled, key=lambda w: (w.minute_of_day - noon) % MINUTES_PER_DAY)
 
 
 class ConsentTerms(_Frozen):
@@ -144,7 +138,7 @@ class ConsentTerms(_Frozen):
     """When it starts to apply."""
     valid_until: AwareDatetime | None = None
     """When it stops applying (exclusive); open-ended when unset."""
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: str = HOME_TIMEZONE
     """IANA time zone of the home: scheduled times are read in it."""
     scope: ConsentScope
     """What the camera may do."""

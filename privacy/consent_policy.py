@@ -4,30 +4,18 @@ Central calls it before offering a look-in; the node calls it again, on its own 
 An allowed look-in's `max_duration` ends no later than the consented maximum, the end of the scheduled window, the
 start of the next pause and the end of validity, so the whole look-in lies inside what was consented.
 
-Daylight saving: a scheduled time is local wall-clock time on each night. A time that does not exist (02:30 on the
-spring-forward night) is read with the offset before the gap, i.e. it happens at 03:30 new time; a time that occurs
-twice (02:30 on the fall-back night) happens once, at its first occurrence.
+When a scheduled window is open, and what daylight saving does to it, is `nattvakt.night`'s to say.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
-from privacy.consent_model import Consent, PrivacyLevel, ScheduledWindow
-
-NIGHT_STARTS = time(12, 0)
-"""A 'night' runs from local noon to the next local noon, so one night's look-ins stay on one list."""
-
-
-class Action(StrEnum):
-    """What someone wants the camera to do."""
-
-    SCHEDULED_LOOKIN = "scheduled_lookin"
-    EVENT_LOOKIN = "event_lookin"
-    DETECTION = "detection"
+from nattvakt.night import open_window
+from nattvakt.types import Action, PrivacyLevel
+from privacy.consent_model import Consent
 
 
 class Decision(BaseModel):
@@ -49,46 +37,10 @@ class Decision(BaseModel):
     """The consent version the decision was made on."""
 
 
-class CheckIn(BaseModel):
-    """One scheduled look-in of a night, with whether consent allows it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    window: ScheduledWindow
-    at: AwareDatetime
-    """The agreed moment (UTC)."""
-    start: AwareDatetime
-    """Earliest moment of the window (UTC)."""
-    end: AwareDatetime
-    """End of the window (UTC, exclusive)."""
-    allowed: bool
-    """Whether consent allows it (not paused, not expired, not withdrawn)."""
-    reason_text: str
-
-
 def _deny(consent: Consent | None, code: str, text: str) -> Decision:
     version = consent.version if consent else None
     return Decision(allowed=False, level=None, max_duration=timedelta(0), code=code, reason_text=text,
                     consent_version=version)
-
-
-def window_interval(consent: Consent, window: ScheduledWindow, night_date: date) -> tuple[datetime, datetime, datetime]:
-    """(start, at, end) in absolute time of `window` on local date `night_date`."""
-    at = datetime.combine(night_date, window.at, tzinfo=consent.zone)  # fold=0: see the module docstring
-    at_utc = at.astimezone(UTC)
-    width = timedelta(minutes=window.window_min)
-    return at_utc - width, at_utc, at_utc + width
-
-
-def _open_window(consent: Consent, now: datetime) -> tuple[ScheduledWindow, datetime] | None:
-    """The scheduled window containing `now`, and its end."""
-    today = now.astimezone(consent.zone).date()
-    for night_date in (today - timedelta(days=1), today, today + timedelta(days=1)):
-        for window in consent.scope.scheduled:
-            start, _at, end = window_interval(consent, window, night_date)
-            if start <= now < end:
-                return window, end
-    return None
 
 
 def _limits(consent: Consent, now: datetime) -> datetime | None:
@@ -134,45 +86,12 @@ def decide(consent: Consent | None, now: datetime, action: Action | str, reason:
             return _deny(consent, "event_kind_not_consented", f"no consent for look-ins on {reason or 'no event'!r}")
         text = f"look-in on event {reason} consented"
     else:
-        found = _open_window(consent, now)
+        found = open_window(scope.scheduled, now, consent.zone)
         if found is None:
             return _deny(consent, "outside_window", "outside every consented look-in window")
-        window, window_end = found
-        lookin_end = min(lookin_end, window_end)
-        text = f"scheduled look-in {window.label()} consented"
+        lookin_end = min(lookin_end, found.end)
+        text = f"scheduled look-in {found.window.label()} consented"
     if end is not None:
         lookin_end = min(lookin_end, end)
     return Decision(allowed=True, level=scope.privacy_level, max_duration=lookin_end - now, code="allowed",
                     reason_text=text, consent_version=consent.version)
-
-
-def night_of(now: datetime, consent: Consent) -> date:
-    """The local date on which the night containing `now` began (nights run noon to noon)."""
-    local = now.astimezone(consent.zone)
-    return local.date() if local.time() >= NIGHT_STARTS else local.date() - timedelta(days=1)
-
-
-def checkins_for_night(consent: Consent | None, night_date: date) -> list[CheckIn]:
-    """Scheduled look-ins of the night beginning on `night_date`, in time order, each with the policy's verdict."""
-    if consent is None:
-        return []
-    zone = consent.zone
-    night_start = datetime.combine(night_date, NIGHT_STARTS, tzinfo=zone)
-    night_end = datetime.combine(night_date + timedelta(days=1), NIGHT_STARTS, tzinfo=zone)
-    result: list[CheckIn] = []
-    for day in (night_date, night_date + timedelta(days=1)):
-        for window in consent.scope.scheduled:
-            start, at, end = window_interval(consent, window, day)
-            if not night_start <= at < night_end:
-                continue
-            verdict = decide(consent, at, Action.SCHEDULED_LOOKIN)
-            result.append(CheckIn(window=window, at=at, start=start, end=end, allowed=verdict.allowed,
-                                  reason_text=verdict.reason_text))
-    return sorted(result, key=lambda c: c.at)
-
-
-def tonights_checkins(consent: Consent | None, now: datetime) -> list[CheckIn]:
-    """The scheduled look-ins of the night containing `now` (what the console lists)."""
-    if consent is None:
-        return []
-    return checkins_for_night(consent, night_of(now, consent))

@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from nattvakt.consent_transport import master_key
+from nattvakt.settings import Settings
 from privacy.consent_model import Consent
 from privacy.errors import PrivacyError
 
@@ -100,3 +102,14 @@ def verify_copy(raw: str | bytes, key: bytes, node_id: str, newest_accepted: int
             "stale", f"consent copy version {copy.copy_version} is older than accepted version {newest_accepted}"
         )
     return copy
+
+
+def node_key(settings: Settings) -> bytes | None:
+    """This node's key: its own setting, else derived from the master key when it is available here."""
+    if settings.node.consent_key is not None:
+        try:
+            return bytes.fromhex(settings.node.consent_key.get_secret_value())
+        except ValueError as exc:
+            raise ValueError("NATTVAKT_NODE__CONSENT_KEY must be the hex key from `nattvakt consent node-key`") from exc
+    master = master_key(settings, create=False)
+    return derive_node_key(master, settings.node.node_id) if master is not None else None

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Literal
 
 import cv2
 import numpy as np
 
+from nattvakt.types import PRIVACY_LEVELS, PrivacyLevel
 from privacy.errors import PrivacyError
 from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 from privacy.frames import _SEAL, OutgoingFrame, Pixels, PrivateFrame, RawFrame
@@ -30,8 +30,9 @@ from privacy.masking import Box, clip_box, fill_boxes, gaussian, mosaic_boxes, p
 from privacy.observations import Perception, PersonObservation
 from privacy.perception import Perceiver, shared_perceiver
 
-OutgoingLevel = Literal["faces_hidden", "heavy_blur", "pixelate", "silhouette"]
-OUTGOING_LEVELS: tuple[OutgoingLevel, ...] = ("faces_hidden", "heavy_blur", "pixelate", "silhouette")
+OutgoingLevel = PrivacyLevel
+"""The consent's privacy level, as the filter names the frame it makes (one type: `nattvakt.types.PrivacyLevel`)."""
+OUTGOING_LEVELS = PRIVACY_LEVELS
 
 PRIVATE_BLUR_SIGMA = 2.0
 """Light global blur: σ2 keeps ~.9 of person detections while erasing skin detail (MODELS.md)."""

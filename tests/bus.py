@@ -11,12 +11,12 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from camera_node.publisher import EventPublisher, Origin
+from camera_node.publisher import EventPublisher
 from camera_node.spool import Spool
-from central.consumer import EventConsumer
-from central.event_feed import EventFeed, FeedItem
+from central.events.consumer import EventConsumer
+from central.events.feed import EventFeed, FeedItem
 from nattvakt.childproc import die_with_parent
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from camera_node.publisher import EventPublisher, Origin
+from camera_node.publisher import EventPublisher
 from camera_node.spool import Spool
-from central.consumer import EventConsumer
-from central.event_feed import EventFeed
-from nattvakt.events import Event, Severity
+from central.events.consumer import EventConsumer
+from central.events.feed import EventFeed
+from nattvakt.events import Event, Origin, Severity
 
 
 def numbered_event(node: str, n: int, severity: Severity = Severity.HIGH) -> Event:

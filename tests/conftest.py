@@ -1,19 +1,25 @@
-"""Shared fixtures: a private real Redis per test session, settings, and a logged-in API client."""
+"""Shared fixtures: a private real Redis per test session, settings, the app with logged-in staff clients (on SQLite
+and PostgreSQL), and a headless browser."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import redis
+from playwright.sync_api import BrowserContext
 
 from central.app import create_app
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.staff.service import upsert_staff
 from nattvakt.redis_server import RedisServer, free_port, start_redis
 from nattvakt.settings import CentralSettings, Settings
+from tests.browser import chromium
+from tests.postgres_db import throwaway_database
 
 STAFF_PASSWORD = "natt-test-lösen"
 
@@ -60,3 +66,70 @@ async def client(settings: Settings, staff_login: dict[str, str]) -> AsyncIterat
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield http
+
+
+@dataclass
+class Api:
+    nurse: httpx.AsyncClient
+    night: httpx.AsyncClient
+    anon: httpx.AsyncClient
+    settings: Settings
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[Api]:
+    async with serve(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def api_on_postgresql(settings: Settings) -> AsyncIterator[Api]:
+    with throwaway_database() as url:
+        async with serve(settings.model_copy(update={"database_url": url})) as running:
+            yield running
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[Api]:
+    """The app with its lifespan, a nurse_admin and a night_staff logged in, and an anonymous client."""
+    engine, sessions = open_store(settings.database_url)
+    with sessions() as db:
+        upsert_staff(db, "sara", STAFF_PASSWORD, "nurse_admin", "Sara Sjuksköterska")
+        upsert_staff(db, "nils", STAFF_PASSWORD, "night_staff", "Nils Natt")
+    engine.dispose()
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        clients = [httpx.AsyncClient(transport=transport, base_url="http://test") for _ in range(3)]
+        for client, user in zip(clients, ("sara", "nils"), strict=False):
+            response = await client.post("/api/login", json={"username": user, "password": STAFF_PASSWORD})
+            assert response.status_code == 200, response.text
+        yield Api(clients[0], clients[1], clients[2], settings)
+        for client in clients:
+            await client.aclose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def api_on_both(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Api]:
+    """`api` on SQLite, then on a throw-away PostgreSQL database."""
+    async with serve_on(request.param, settings) as running:
+        yield running
+
+
+@asynccontextmanager
+async def serve_on(store: str, settings: Settings) -> AsyncIterator[Api]:
+    """`serve` on SQLite (`settings.database_url`) or on a throw-away PostgreSQL database (`store="postgresql"`)."""
+    if store == "sqlite":
+        async with serve(settings) as running:
+            yield running
+    else:
+        with throwaway_database() as url:
+            async with serve(settings.model_copy(update={"database_url": url})) as running:
+                yield running
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[BrowserContext]:
+    """Headless Chromium (Debian's) at a tablet's size, for the console's browser tests."""
+    with chromium(tmp_path / "profile", 1024, 768) as context:
+        yield context

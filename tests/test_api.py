@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import redis.asyncio as aioredis
 
-from central.consumer import GROUP
+from central.events.consumer import GROUP
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 
@@ -116,3 +116,21 @@ async def test_logout_ends_the_session(client: httpx.AsyncClient, staff_login: d
     await _login(client, staff_login)
     assert (await client.post("/api/logout")).status_code == 204
     assert (await client.get("/api/events")).status_code == 401
+
+
+async def test_the_console_gets_the_home_timezone_from_the_api(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/console")
+    assert response.status_code == 200 and response.json() == {"home_timezone": "Europe/Stockholm"}
+
+
+async def test_healthz_reports_a_dead_consumer_task(client: httpx.AsyncClient) -> None:
+    transport: Any = client._transport
+    app = transport.app
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json()["consumer"] == "running"
+    task = app.state.consumer._task
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["consumer"] == "dead"

@@ -16,8 +16,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from central import audit_store
-from central.store import open_store
+from central.audit import store as audit_store
+from central.db import open_store
 from nattvakt.cli import main
 from privacy.audit import GENESIS, AuditRecord, ChainPoint, next_record, record_hash, verify_chain
 from tests.postgres_db import throwaway_database

@@ -1,4 +1,5 @@
-"""Malformed stream entries are parked with their reason, acknowledged, counted and shown to ops."""
+"""Malformed stream entries (unhashable fields too) and entries trimmed while pending are parked with their reason,
+acknowledged, counted and shown to ops; the consumer lives on."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import httpx
 import redis.asyncio as aioredis
 
 from camera_node.heartbeat import HeartbeatSender
-from camera_node.publisher import Origin
-from central.consumer import GROUP
-from central.staff import upsert_staff
-from central.store import open_store
-from nattvakt.events import Event, Severity
+from central.db import open_store
+from central.events.consumer import GROUP
+from central.staff.service import upsert_staff
+from nattvakt.events import Event, Origin, Severity
 from nattvakt.settings import Settings
+from tests.bus import Console, wait_until
+from tests.bus_processes import numbered_event
 from tests.conftest import STAFF_PASSWORD
 
 GOOD = Event(node="n1", room="r1", kind="on_floor", severity=Severity.HIGH)
@@ -99,3 +101,76 @@ async def test_ops_see_each_nodes_last_heartbeat(
     [node] = (await client.get("/api/ops/nodes")).json()
     assert node["node"] == "cam-3"
     assert abs((datetime.fromisoformat(node["last_seen"]) - datetime.now(UTC)).total_seconds()) < 5
+
+
+STREAM = "fix-bus:events"
+
+
+async def _publish(redis: aioredis.Redis, node: str, count: int) -> None:
+    for n in range(count):
+        fields: Any = numbered_event(node, n).to_stream_fields()
+        await redis.xadd(STREAM, fields)
+
+
+async def test_pending_entries_trimmed_before_a_claim_are_parked_not_lost(redis_url: str) -> None:
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    await _publish(redis, "a", 10)
+    async with Console(redis_url, STREAM, "central-a") as first:
+        await first.until(10)
+    # central-a is gone with 10 alarms pending; MAXLEN trims the oldest 6 before anyone takes them over.
+    await redis.xtrim(STREAM, maxlen=4, approximate=False)
+    async with Console(redis_url, STREAM, "central-b", claim_idle_s=0.3) as second:
+        shown = await second.until(4, limit_s=10)
+        assert [int(event.details["n"]) for event in shown] == [6, 7, 8, 9]
+        await wait_until(lambda: second.consumer.dead_letters.parked >= 6, 5)
+        assert await second.consumer.dead_letters.counts() == {"trimmed": 6}
+        parked = await second.consumer.dead_letters.recent(10)
+        assert all("central-a" in letter.detail for letter in parked)
+    pending: Any = await redis.xpending(STREAM, GROUP)
+    assert pending["pending"] == 4 and pending["consumers"] == [{"name": "central-b", "pending": 4}]
+    await redis.aclose()
+
+
+async def test_own_pending_entries_trimmed_during_a_restart_are_parked_as_trimmed(redis_url: str) -> None:
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    await _publish(redis, "a", 5)
+    async with Console(redis_url, STREAM, "central-a") as console:
+        await console.until(5)
+    await redis.xtrim(STREAM, maxlen=2, approximate=False)
+    async with Console(redis_url, STREAM, "central-a") as console:
+        shown = await console.until(2)
+        assert [int(event.details["n"]) for event in shown] == [3, 4]
+        assert await console.consumer.dead_letters.counts() == {"trimmed": 3}
+        assert console.consumer.alive
+    await redis.aclose()
+
+
+WELL_FORMED = Event(node="n1", room="r1", kind="on_floor", severity=Severity.HIGH)
+
+
+def _with(**changes: Any) -> dict[str, str]:
+    return {"event": json.dumps({**WELL_FORMED.model_dump(mode="json"), **changes})}
+
+
+async def test_unhashable_kind_or_version_is_parked_and_the_consumer_lives_on(redis_url: str) -> None:
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    stream = "fix1:events"
+    bad = [
+        (_with(id="b1", kind=["motion"]), "unknown_kind"),
+        (_with(id="b2", kind={"k": 1}), "unknown_kind"),
+        (_with(id="b3", schema_version=[1]), "unknown_version"),
+        (_with(id="b4", schema_version={"v": 1}), "unknown_version"),
+    ]
+    for fields, _reason in bad:
+        await redis.xadd(stream, fields)  # type: ignore[arg-type]
+    good: Any = WELL_FORMED.to_stream_fields()
+    await redis.xadd(stream, good)
+    async with Console(redis_url, stream) as console:
+        shown = await console.until(1, limit_s=5)
+        assert [event.id for event in shown] == [WELL_FORMED.id]
+        assert console.consumer.alive
+        counts = await console.consumer.dead_letters.counts()
+        assert counts == {"unknown_kind": 2, "unknown_version": 2}
+        pending: Any = await redis.xpending(stream, GROUP)
+        assert pending["pending"] == 1, "only the good alarm waits for staff"
+    await redis.aclose()

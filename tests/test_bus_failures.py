@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from central.consumer import GROUP
+from central.events.consumer import GROUP
 from nattvakt.redis_server import RedisServer, free_port, start_redis
 from tests.bus import Child, Console, assert_exactly_once_in_order, make_publisher, wait_until
 from tests.bus_processes import numbered_event

@@ -15,9 +15,9 @@ import redis.asyncio as aioredis
 import uvicorn
 
 from central.app import create_app
-from central.consumer import GROUP
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.events.consumer import GROUP
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings
@@ -51,10 +51,13 @@ async def _logged_in(base: str, username: str = "anna") -> httpx.AsyncClient:
     return http
 
 
-async def _follow(http: httpx.AsyncClient, into: list[tuple[str, dict[str, Any]]]) -> None:
-    """Collect (SSE event name, data) until the stream ends."""
+async def _follow(http: httpx.AsyncClient, into: list[tuple[str, dict[str, Any]]],
+                  connected: asyncio.Event | None = None) -> None:
+    """Collect (SSE event name, data) until the stream ends; `connected` is set once the server has subscribed it."""
     async with http.stream("GET", "/api/events/stream", timeout=None) as stream:
         assert stream.status_code == 200
+        if connected is not None:
+            connected.set()
         name = "message"
         async for line in stream.aiter_lines():
             if line.startswith("event:"):
@@ -74,8 +77,10 @@ async def test_two_instances_show_every_event_once_and_share_acknowledgements(se
         anna, bo = await _logged_in(base_a, "anna"), await _logged_in(base_b, "bo")
         seen_a: list[tuple[str, dict[str, Any]]] = []
         seen_b: list[tuple[str, dict[str, Any]]] = []
-        followers = [asyncio.create_task(_follow(anna, seen_a)), asyncio.create_task(_follow(bo, seen_b))]
-        await asyncio.sleep(0.3)
+        connected = [asyncio.Event(), asyncio.Event()]
+        followers = [asyncio.create_task(_follow(anna, seen_a, connected[0])),
+                     asyncio.create_task(_follow(bo, seen_b, connected[1]))]
+        await asyncio.wait_for(asyncio.gather(*(c.wait() for c in connected)), 10)
         events = [Event(node=f"n{i % 2}", room=f"r{i % 2}", kind="on_floor", severity=Severity.HIGH,
                         details={"n": i}) for i in range(10)]
         for event in events:
@@ -135,8 +140,9 @@ async def test_the_live_stream_ends_when_the_login_does(settings: Settings) -> N
     async with _central(settings, "central-a") as base:
         anna = await _logged_in(base)
         seen: list[tuple[str, dict[str, Any]]] = []
-        follower = asyncio.create_task(_follow(anna, seen))
-        await asyncio.sleep(0.3)
+        connected = asyncio.Event()
+        follower = asyncio.create_task(_follow(anna, seen, connected))
+        await asyncio.wait_for(connected.wait(), 10)
         before = Event(node="n1", room="r1", kind="on_floor", severity=Severity.HIGH)
         fields: Any = before.to_stream_fields()
         await redis.xadd(settings.events_stream, fields)
@@ -158,8 +164,9 @@ async def test_the_live_stream_ends_when_the_login_does(settings: Settings) -> N
 async def test_open_streams_do_not_hold_database_connections(settings: Settings) -> None:
     async with _central(settings, "central-a") as base:
         anna = await _logged_in(base)
-        streams = [asyncio.create_task(_follow(anna, [])) for _ in range(20)]  # more than the pool's 5 + 10
-        await asyncio.sleep(1.0)
+        connected = [asyncio.Event() for _ in range(20)]
+        streams = [asyncio.create_task(_follow(anna, [], c)) for c in connected]  # more than the pool's 5 + 10
+        await asyncio.wait_for(asyncio.gather(*(c.wait() for c in connected)), 20)
         assert not any(task.done() for task in streams)
         response = await anna.get("/api/events", timeout=10)  # would wait 30 s for a free connection otherwise
         assert response.status_code == 200

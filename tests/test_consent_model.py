@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from privacy.consent_model import PRIVACY_LEVELS, ConsentTerms, next_local_time, stronger_level
+from nattvakt.types import PRIVACY_LEVELS
+from privacy.consent_model import ConsentTerms, next_local_time, stronger_level
 from privacy.filters import OUTGOING_LEVELS
 
 T0 = datetime(2027, 1, 1, tzinfo=UTC)

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from central.night.checkins import checkins_for_night, tonights_checkins
 from nattvakt.events import EventKind
+from nattvakt.night import night_of
+from nattvakt.types import PRIVACY_LEVELS, Action
 from privacy.consent_model import (
-    PRIVACY_LEVELS,
     Consent,
     ConsentScope,
     Grantor,
@@ -21,7 +23,7 @@ from privacy.consent_model import (
     ScheduledWindow,
     privacy_rank,
 )
-from privacy.consent_policy import Action, checkins_for_night, decide, night_of, tonights_checkins
+from privacy.consent_policy import decide
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 KINDS: tuple[str, ...] = get_args(EventKind)
@@ -198,7 +200,7 @@ def test_tonights_checkins_mark_paused_ones() -> None:
     consent = make_consent(
         ConsentScope(scheduled=(ScheduledWindow(at=time(23)), ScheduledWindow(at=time(3)))), pauses=(pause,)
     )
-    assert night_of(local(day + timedelta(days=1), 2, 0), consent) == day
+    assert night_of(local(day + timedelta(days=1), 2, 0), consent.zone) == day
     checkins = tonights_checkins(consent, local(day, 20, 0))
     assert [(c.at.astimezone(STOCKHOLM).hour, c.allowed) for c in checkins] == [(23, False), (3, True)]
     assert "paused" in checkins[0].reason_text

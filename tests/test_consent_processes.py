@@ -11,8 +11,8 @@ import httpx
 import pytest
 import redis
 
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.staff.service import upsert_staff
 from nattvakt.consent_transport import copy_key, notify_channel
 from nattvakt.settings import Settings
 from privacy.consent_signing import derive_node_key, sign_copy

@@ -13,14 +13,14 @@ import redis
 
 from camera_node.consent_sync import ConsentWatcher
 from central.app import create_app
-from central.staff import upsert_staff
-from central.store import open_store
-from nattvakt.consent_transport import STORE_IF_NEWER, copy_key, node_key, notify_channel
+from central.db import open_store
+from central.staff.service import upsert_staff
+from nattvakt.consent_transport import STORE_IF_NEWER, copy_key, notify_channel
 from nattvakt.events import Event
 from nattvakt.settings import NodeSettings, Settings
+from nattvakt.types import Action
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole
-from privacy.consent_policy import Action
-from privacy.consent_signing import derive_node_key, sign_copy
+from privacy.consent_signing import derive_node_key, node_key, sign_copy
 
 MASTER = b"test-master-key-0123456789abcdef"
 NODE = "node-s"

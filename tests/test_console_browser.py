@@ -6,16 +6,14 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import redis
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
-from tests.browser import CHROMIUM, SCREENSHOTS, chromium
-from tests.conftest import STAFF_PASSWORD
+from tests.browser import CHROMIUM, SCREENSHOTS
+from tests.console_page import log_in, publish
 from tests.processes import central_running
 
 pytestmark = [
@@ -30,29 +28,6 @@ def console(settings: Settings, staff_login: dict[str, str], tmp_path: Path) -> 
         yield base
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[BrowserContext]:
-    with chromium(tmp_path / "profile", 1024, 768) as context:
-        yield context
-
-
-def _publish(settings: Settings, event: Event) -> None:
-    client = redis.Redis.from_url(settings.redis_url_or_default())
-    fields: dict[Any, Any] = event.to_stream_fields()
-    client.xadd(settings.events_stream, fields)
-    client.close()
-
-
-def _log_in(page: Page, base: str) -> None:
-    page.goto(base)
-    page.get_by_label("Användarnamn").fill("anna")
-    page.get_by_label("Lösenord").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    expect(page.get_by_role("heading", name="Händelser")).to_be_visible()
-    expect(page.locator("#connection")).to_have_text("Ansluten")
-    expect(page.locator("#login")).to_be_hidden()
-
-
 def test_event_appears_live_within_a_second(console: str, browser: BrowserContext, settings: Settings) -> None:
     page = browser.new_page()
     page.goto(console)
@@ -60,12 +35,12 @@ def test_event_appears_live_within_a_second(console: str, browser: BrowserContex
     page.get_by_label("Lösenord").fill("fel-lösenord")
     page.get_by_role("button", name="Logga in").click()
     expect(page.get_by_role("alert")).to_have_text("Fel användarnamn eller lösenord.")
-    _log_in(page, console)
+    log_in(page, console)
     expect(page.get_by_text("Inga händelser ännu.")).to_be_visible()
 
     event = Event(node="n1", room="B12", kind="on_floor", severity=Severity.HIGH)
     sent = time.monotonic()
-    _publish(settings, event)
+    publish(settings, event)
     card = page.locator(f'li[data-event-id="{event.id}"]')
     expect(card).to_contain_text("Ligger på golvet", timeout=5000)
     delay = time.monotonic() - sent
@@ -89,10 +64,10 @@ def test_feed_survives_a_reload_without_showing_duplicates(
     console: str, browser: BrowserContext, settings: Settings
 ) -> None:
     page = browser.new_page()
-    _log_in(page, console)
+    log_in(page, console)
     event = Event(node="n1", room="B7", kind="bed_exit", severity=Severity.MEDIUM)
-    _publish(settings, event)
-    _publish(settings, event)
+    publish(settings, event)
+    publish(settings, event)
     expect(page.locator("#feed li")).to_have_count(1)
     page.reload()
     expect(page.locator("#feed li")).to_have_count(1)
@@ -106,13 +81,13 @@ def test_ending_the_session_elsewhere_returns_the_page_to_the_login(
     before each event (and every 30 s), says `session_ended`, and the page shows the login instead of
     reconnecting; the event behind it is not delivered to the ended session."""
     page = browser.new_page()
-    _log_in(page, console)
+    log_in(page, console)
     event = Event(node="n1", room="Rum 3", kind="bed_exit", severity=Severity.MEDIUM)
-    _publish(settings, event)
+    publish(settings, event)
     expect(page.locator(f'li[data-event-id="{event.id}"]')).to_be_visible()
     assert page.request.post(f"{console}/api/logout").ok  # same cookie, outside the page's own code
     later = Event(node="n1", room="Rum 3", kind="on_floor", severity=Severity.HIGH)
-    _publish(settings, later)
+    publish(settings, later)
     expect(page.locator("#login")).to_be_visible(timeout=5000)
     expect(page.locator("#feed li")).to_have_count(0)
     expect(page.locator(f'li[data-event-id="{later.id}"]')).to_have_count(0)

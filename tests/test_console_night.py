@@ -9,19 +9,19 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from central.db import open_store
 from central.demo_seed import DEMO_RECIPIENT, seed_demo
-from central.staff import upsert_staff
-from central.store import open_store
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.browser import CHROMIUM, SCREENSHOTS
+from tests.console_page import log_in, publish
 from tests.processes import central_running
-from tests.test_console_browser import _log_in, _publish
-from tests.test_console_browser import browser as browser  # the fixture
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,7 +33,7 @@ pytestmark = [
 def night_console(settings: Settings, staff_login: dict[str, str], tmp_path: Path) -> Iterator[str]:
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
-        assert seed_demo(db, "node-b12", "B12") is not None
+        assert seed_demo(db, "node-b12", "B12", ZoneInfo("Europe/Stockholm")) is not None
     engine.dispose()
     with central_running(settings, tmp_path) as base:
         yield base
@@ -44,7 +44,7 @@ def test_a_night_at_the_console(night_console: str, browser: BrowserContext, set
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()
     page.set_viewport_size({"width": 1280, "height": 800})
-    _log_in(page, night_console)
+    log_in(page, night_console)
 
     # a check-in is due now
     expect(page.get_by_role("heading", name="I natt")).to_be_visible()
@@ -72,7 +72,7 @@ def test_a_night_at_the_console(night_console: str, browser: BrowserContext, set
 
     # a fall arrives live: alarm banner, then acknowledge and document it
     event = Event(node="node-b12", room="B12", recipient=DEMO_RECIPIENT, kind="on_floor", severity=Severity.HIGH)
-    _publish(settings, event)
+    publish(settings, event)
     card = page.locator(f'li[data-event-id="{event.id}"]')
     expect(card).to_contain_text("Ligger på golvet", timeout=5000)
     banner = page.locator("#alert")
@@ -112,7 +112,7 @@ def test_expired_session_keeps_what_was_typed_and_ops_is_turned_away(
     night_console: str, browser: BrowserContext, settings: Settings
 ) -> None:
     page = browser.new_page()
-    _log_in(page, night_console)
+    log_in(page, night_console)
     page.locator("li.checkin.state-due").get_by_role("button", name="Dokumentera").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Sover").check()

@@ -19,9 +19,9 @@ from ulid import ULID
 
 from camera_node.control_channel import ControlChannel
 from central.app import create_app
-from central.models import AuditEntry
-from central.signalling import RECONCILE_AFTER_S, LiveLookin, NodeHub
-from central.store import open_store
+from central.audit.models import AuditEntry
+from central.db import open_store
+from central.lookins.hub import RECONCILE_AFTER_S, LiveLookin, NodeHub
 from nattvakt.consent_transport import master_key
 from nattvakt.lookin_protocol import Close, ConsentCopyNotice, Hello, Offer, Stopped
 from nattvakt.node_token import derive_node_token

@@ -1,4 +1,5 @@
-"""`nattvakt demo` with no configuration: it starts everything, prints a login, and stops cleanly."""
+"""`nattvakt demo` with no configuration: it starts everything, prints a login, and stops cleanly (also while waiting
+for the console, and with a Redis that accepts but never answers)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from nattvakt.redis_server import free_port
+from nattvakt.demo import wait_healthy
+from nattvakt.redis_server import RedisServerError, free_port, start_redis, wait_until_ready
 from tests.processes import nattvakt_env
 
 pytestmark = pytest.mark.slow
@@ -90,3 +93,30 @@ def test_demo_refuses_a_taken_port(tmp_path: Path) -> None:
         )
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use; set NATTVAKT_CENTRAL__PORT" in result.stderr
+
+
+def test_a_redis_that_accepts_but_never_answers_is_stopped_not_left_running(tmp_path: Path) -> None:
+    server = start_redis(tmp_path / "redis", appendonly=False)
+    server.process.send_signal(signal.SIGSTOP)  # the kernel still accepts connections; PING times out
+    try:
+        with pytest.raises(RedisServerError, match=r"did not answer within 1\.5 s"):
+            wait_until_ready(server, 1.5)
+        assert server.process.poll() is not None, "the frozen redis-server was stopped"
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+
+def test_waiting_for_the_console_ends_as_soon_as_the_demo_is_told_to_stop() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    try:
+        healthy = wait_healthy(f"http://127.0.0.1:{free_port()}/healthz", child, 30, stop)
+    finally:
+        child.kill()
+        child.wait()
+    assert not healthy
+    assert time.monotonic() - started < 5, "Ctrl-C during start-up is not ignored for the whole 30 s"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from central.event_feed import EventFeed
+from central.events.feed import EventFeed
 from nattvakt.events import Event
 
 

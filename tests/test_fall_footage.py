@@ -33,7 +33,7 @@ from benchmarks.fall_footage import (
     urfd_fall_frames,
     variant_zones,
 )
-from camera_node.rules.geometry import polygon_problem
+from nattvakt.geometry import polygon_problem
 from nattvakt.settings import ZoneSettings
 
 FALL_CSV = """File Name,Length (seconds),Time of Recording,Attire,Description, Classes

@@ -18,25 +18,25 @@ import numpy as np
 import pytest
 import redis
 
-from central.followup import (
+from central.db import open_store
+from central.followup.figures import (
     ChangeRecord,
     CheckinRecord,
     EventRecord,
     Records,
     figures,
-    local_night,
     month_nights,
     suppress,
     weekly,
 )
-from central.night_models import Outcome
-from central.staff import upsert_staff
-from central.store import open_store
+from central.night.models import Outcome
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
+from nattvakt.night import night_of
 from nattvakt.settings import Settings
-from tests.postgres_db import throwaway_database
-from tests.test_consent_api import PASSWORD, Api, new_recipient, serve, terms
-from tests.test_consent_api import api as api  # the fixture
+from tests.conftest import STAFF_PASSWORD as PASSWORD
+from tests.conftest import Api, serve_on
+from tests.recipients import new_recipient, terms
 
 ZONE = ZoneInfo("Europe/Stockholm")
 KINDS = ("bed_exit", "on_floor", "out_of_bed_too_long", "left_room", "motion")
@@ -172,7 +172,7 @@ def _expected(records: Records, nights: list[date]) -> dict[str, Any]:
 def test_a_synthetic_month_figure_by_figure() -> None:
     month = synthetic_october()
     assert month.nights == month_nights(2026, 10)
-    got = figures(month.records, month.nights, NOW)
+    got = figures(month.records, month.nights, NOW, ZONE)
     want = _expected(month.records, month.nights)
     for name, value in want.items():
         if name == "histogram_total":
@@ -196,24 +196,24 @@ def test_nights_are_local_across_the_daylight_saving_change() -> None:
     month = synthetic_october()
     dst, after = date(2026, 10, 24), date(2026, 10, 25)
     ids = {e.event_id: e for e in month.records.events}
-    assert local_night(ids["dst-first"].started_at) == dst and local_night(ids["dst-second"].started_at) == dst
-    assert local_night(ids["dst-late"].started_at) == dst and local_night(ids["dst-next"].started_at) == after
+    assert night_of(ids["dst-first"].started_at, ZONE) == night_of(ids["dst-second"].started_at, ZONE) == dst
+    assert night_of(ids["dst-late"].started_at, ZONE) == dst and night_of(ids["dst-next"].started_at, ZONE) == after
     # a UTC day would split the 25-hour night: 11:30 local on the 25th is 10:30 UTC, same UTC date as 12:30 local
     assert ids["dst-late"].started_at.date() == ids["dst-next"].started_at.date()
-    on_dst = figures(month.records, [dst], NOW)
+    on_dst = figures(month.records, [dst], NOW, ZONE)
     want = _expected(month.records, [dst])
     assert on_dst.events == want["events"] and on_dst.events_by_kind == want["events_by_kind"]
     assert on_dst.events_by_kind["on_floor"] >= 2  # both 02:30s
     # every event of the month is counted on exactly one night
-    per_night = sum(figures(month.records, [n], NOW).events for n in month.nights)
-    assert per_night == figures(month.records, month.nights, NOW).events
-    weeks = weekly(month.records, month.nights, NOW)
+    per_night = sum(figures(month.records, [n], NOW, ZONE).events for n in month.nights)
+    assert per_night == figures(month.records, month.nights, NOW, ZONE).events
+    weeks = weekly(month.records, month.nights, NOW, ZONE)
     assert weeks[0][0] == "2026-W40" and sum(f.events for _, f in weeks) == per_night
     assert sum(f.nights for _, f in weeks) == 31
 
 
 def test_a_period_with_no_data() -> None:
-    empty = figures(Records(), month_nights(2026, 2), NOW)
+    empty = figures(Records(), month_nights(2026, 2), NOW, ZONE)
     assert not empty.has_data and empty.nights == 28 and empty.ack_median_s is None
     shown = suppress(empty, 3)
     assert shown["has_data"] is False and shown["events"] == 0 and shown["ack_p90_s"] is None
@@ -231,7 +231,7 @@ def test_small_counts_are_suppressed() -> None:
         + [EventRecord("f", "on_floor", start, 4, start + timedelta(minutes=1), start + timedelta(minutes=2),
                        "false_alarm")],
     )
-    raw = figures(records, [night], NOW)
+    raw = figures(records, [night], NOW, ZONE)
     shown = suppress(raw, 3)
     assert shown["checkins_done"] == 4 and shown["checkins_missed"] is None and shown["checkins_skipped_other"] == 0
     assert shown["events_by_kind"] == {"bed_exit": 3, "on_floor": None}
@@ -273,7 +273,7 @@ async def _seed(api: Api, rng: random.Random) -> tuple[dict[str, Any], datetime]
             doc_s = ack_s + rng.randint(30, 600)
             outcome = "false_alarm" if i in (0, 1, 2) else "awake_calm"
             expected["false"] += outcome == "false_alarm"
-            db.add(Outcome(recipient_id=rid, night=local_night(started), event_id=event.id, event_kind=kind,
+            db.add(Outcome(recipient_id=rid, night=night_of(started, ZONE), event_id=event.id, event_kind=kind,
                            event_at=started, room="rum-7", outcome=outcome, staff="nils",
                            recorded_at=started + timedelta(seconds=doc_s)))
             expected["docs"].append(float(doc_s))
@@ -288,7 +288,7 @@ async def _seed(api: Api, rng: random.Random) -> tuple[dict[str, Any], datetime]
 
 async def test_the_api_roles_csv_and_report(api: Api) -> None:
     expected, now = await _seed(api, random.Random(7))
-    month = f"{local_night(now):%Y-%m}"
+    month = f"{night_of(now, ZONE):%Y-%m}"
     assert (await api.night.get("/api/followup")).status_code == 403
     assert (await api.night.get("/api/followup/csv")).status_code == 403
     assert (await api.night.get("/api/followup/report")).status_code == 403
@@ -312,7 +312,7 @@ async def test_the_api_roles_csv_and_report(api: Api) -> None:
     assert total["false_alarms_by_kind"] == {"bed_exit": 3, "on_floor": 0}
     assert total["events_by_severity"] == {"3": 5, "4": None}
     assert total["consent_changes"] is None  # one consent recorded: fewer than three
-    tonight = [n for n in body["nights"] if n["night"] == local_night(now).isoformat()]
+    tonight = [n for n in body["nights"] if n["night"] == night_of(now, ZONE).isoformat()]
     assert len(tonight) == 1 and tonight[0]["events"] == 6
     assert len(body["nights"]) == len(month_nights(int(month[:4]), int(month[5:])))
     assert sum(w["nights"] for w in body["weeks"]) == len(body["nights"])
@@ -343,7 +343,7 @@ async def test_the_api_roles_csv_and_report(api: Api) -> None:
 
 def test_stream_events_are_joined_with_outcomes_and_acks() -> None:
     """An event trimmed from the stream still counts from its documented outcome (severity unknown)."""
-    from central.followup_store import join_events
+    from central.followup.store import join_events
 
     started = datetime(2026, 10, 3, 23, 0, tzinfo=UTC)
     stream = {"A": {"seq": 1, "kind": "on_floor", "severity": 4, "started_at": started, "ended_at": None}}
@@ -364,13 +364,8 @@ def test_stream_events_are_joined_with_outcomes_and_acks() -> None:
 async def exact_api(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Api]:
     """The app with no suppression (threshold 1), so single records show, on both stores."""
     settings = settings.model_copy(update={"central": settings.central.model_copy(update={"followup_min_count": 1})})
-    if request.param == "sqlite":
-        async with serve(settings) as running:
-            yield running
-    else:
-        with throwaway_database() as url:
-            async with serve(settings.model_copy(update={"database_url": url})) as running:
-                yield running
+    async with serve_on(request.param, settings) as running:
+        yield running
 
 
 async def test_checkins_consent_pauses_and_downtime_from_the_store(exact_api: Api) -> None:
@@ -397,7 +392,7 @@ async def test_checkins_consent_pauses_and_downtime_from_the_store(exact_api: Ap
 
     body = (await api.nurse.get("/api/followup")).json()
     assert body["min_count"] == 1
-    (tonight,) = [n for n in body["nights"] if n["night"] == local_night(now).isoformat()]
+    (tonight,) = [n for n in body["nights"] if n["night"] == night_of(now, ZONE).isoformat()]
     assert tonight["checkins_planned"] == 1 and tonight["checkins_done"] == 1 and tonight["checkins_late"] == 0
     assert tonight["lookins_digital"] == 1 and tonight["visits_avoided"] == 1 and tonight["visits_physical"] == 0
     assert tonight["consent_changes"] == 1 and tonight["pauses"] == 1  # the resume is neither

@@ -7,29 +7,31 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 from playwright.sync_api import BrowserContext, Page, expect
 
+from central.db import open_store
 from central.demo_seed import seed_demo
-from central.followup import local_night
-from central.night_models import Outcome
-from central.staff import upsert_staff
-from central.store import open_store
+from central.night.models import Outcome
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
+from nattvakt.night import night_of
 from nattvakt.settings import Settings
 from tests.browser import CHROMIUM, SCREENSHOTS
 from tests.conftest import STAFF_PASSWORD
+from tests.console_page import publish
 from tests.processes import central_running
-from tests.test_console_browser import _publish
-from tests.test_console_browser import browser as browser  # the fixture
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
 EVENTS = 24
+
+HOME = ZoneInfo("Europe/Stockholm")
 
 
 def _seed(settings: Settings) -> None:
@@ -40,7 +42,7 @@ def _seed(settings: Settings) -> None:
     r = redis.Redis.from_url(settings.redis_url_or_default(), decode_responses=True)
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
-        assert seed_demo(db, "node-b12", "B12") is not None
+        assert seed_demo(db, "node-b12", "B12", ZoneInfo("Europe/Stockholm")) is not None
         upsert_staff(db, "sara", STAFF_PASSWORD, "nurse_admin", "Sara Sjuksköterska")
         notices = []
         for i in range(EVENTS):
@@ -49,10 +51,10 @@ def _seed(settings: Settings) -> None:
             event = Event(id=f"FOLLOWUPBROWSER{i:02d}", node="node-b12", room="B12", kind=kind,
                           severity=Severity.HIGH if kind == "on_floor" else Severity.MEDIUM, started_at=started,
                           state="ended", ended_at=started + timedelta(minutes=3))
-            _publish(settings, event)
+            publish(settings, event)
             ack = started + timedelta(seconds=rng.randint(20, 400))
             notices.append((int(ack.timestamp() * 1000), event.id))
-            db.add(Outcome(recipient_id=None, night=local_night(started), event_id=event.id, event_kind=kind,
+            db.add(Outcome(recipient_id=None, night=night_of(started, HOME), event_id=event.id, event_kind=kind,
                            event_at=started, room="B12", outcome=rng.choice(["false_alarm", "awake_calm", "visited"]),
                            staff="anna", recorded_at=ack + timedelta(seconds=rng.randint(30, 1500))))
         db.commit()

@@ -1,18 +1,18 @@
-"""Heartbeats and node_offline against a real Redis, with short timings."""
+"""Heartbeats and node_offline against a real Redis, with short timings; bad heartbeat records never stop it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from camera_node.heartbeat import HeartbeatSender
-from camera_node.publisher import Origin
-from central.node_monitor import NodeMonitor
-from nattvakt.bus import offline_key
-from nattvakt.events import Event, Severity
-from tests.bus import Console
+from central.nodes.monitor import NodeMonitor
+from nattvakt.bus import heartbeats_key, nodes_key, offline_key
+from nattvakt.events import Event, Origin, Severity
+from tests.bus import Console, wait_until
 
 STREAM = "hb:events"
 
@@ -89,4 +89,31 @@ async def test_heartbeat_waits_for_redis_and_reports_spool_status(redis_url: str
     redis = aioredis.from_url(redis_url, decode_responses=True)
     assert '"dropped": 3' in (await redis.hget(f"{STREAM}:nodes", "cam-2") or "")
     await working.stop()
+    await redis.aclose()
+
+
+async def test_bad_heartbeat_records_do_not_stop_the_node_monitor(redis_url: str) -> None:
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    # Four silent nodes, three with records a node (or an older version) could have written wrongly.
+    await redis.zadd(heartbeats_key(STREAM), {"good": 1000, "not-json": 1000, "list-room": 1000, "long-room": 1000})
+    await redis.hset(nodes_key(STREAM), mapping={
+        "good": json.dumps({"room": "12", "recipient": "Greta"}),
+        "not-json": "{room: 12",
+        "list-room": json.dumps({"room": ["12"], "recipient": 7}),
+        "long-room": json.dumps({"room": "r" * 500}),
+    })
+    monitor = NodeMonitor(redis, STREAM, offline_after_s=0.2, maxlen=1000)
+    monitor.start()
+    try:
+        await wait_until(lambda: monitor.raised >= 4, 5)
+        assert monitor._task is not None and not monitor._task.done()
+    finally:
+        await monitor.stop()
+    rows: Any = await redis.xrange(STREAM)
+    alarms = {event["node"]: event for event in (json.loads(fields["event"]) for _id, fields in rows)}
+    assert set(alarms) == {"good", "not-json", "list-room", "long-room"}
+    assert alarms["good"]["room"] == "12" and alarms["good"]["recipient"] == "Greta"
+    assert alarms["not-json"]["room"] == "?" and alarms["list-room"]["room"] == "?"
+    assert len(alarms["long-room"]["room"]) == 64
+    assert all(alarm["kind"] == "node_offline" and alarm["severity"] == 4 for alarm in alarms.values())
     await redis.aclose()

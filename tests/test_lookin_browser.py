@@ -16,8 +16,8 @@ import pytest
 import redis
 from playwright.sync_api import BrowserContext, expect
 
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import open_store
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import RedisServer, free_port
 from tests.browser import CHROMIUM, SCREENSHOTS, chromium

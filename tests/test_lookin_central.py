@@ -28,9 +28,10 @@ from websockets.exceptions import InvalidStatus
 
 from camera_node.consent_sync import ConsentWatcher
 from camera_node.lookin_runtime import LookinRuntime, control_url
-from central.models import AuditEntry, CameraNode
-from central.staff import upsert_staff
-from central.store import open_store
+from central.audit.models import AuditEntry
+from central.db import open_store
+from central.nodes.models import CameraNode
+from central.staff.service import upsert_staff
 from nattvakt.consent_transport import master_key
 from nattvakt.events import Event, Severity
 from nattvakt.node_token import derive_node_token, node_token

@@ -19,7 +19,7 @@ from camera_node.lookin import LookinService
 from camera_node.lookin_tap import OutgoingTap
 from nattvakt.events import Event
 from nattvakt.lookin_protocol import Answer, Offer, Refused, Started, Stopped
-from privacy.consent_policy import Action
+from nattvakt.types import Action
 from privacy.consent_signing import derive_node_key, sign_copy
 from privacy.faces import shared_face_detector
 from privacy.frames import OutgoingFrame

@@ -11,10 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Engine, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect
 
 from central import migrate
-from central import night_models as _night_models  # noqa: F401  (registers the night tables)
-from central.models import Base
-from central.staff import upsert_staff
-from central.store import open_store
+from central.db import Base, open_store
+from central.night import models as _night_models  # noqa: F401  (registers the night tables)
+from central.staff.service import upsert_staff
 from tests.postgres_db import throwaway_database
 
 NIGHT_TABLES = {"login_attempt", "room", "zone", "schedule_entry", "outcome"}
@@ -55,7 +54,7 @@ def test_downgrade_to_baseline_and_back_keeps_data(database_url: str) -> None:
         migrate.upgrade(engine)
         assert _differences(engine) == []
         with sessions() as db:
-            from central.staff import authenticate
+            from central.staff.service import authenticate
 
             assert authenticate(db, "sara", "ett-långt-lösen") is not None, "staff survived the round trip"
     finally:

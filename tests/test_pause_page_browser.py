@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from central import consent_service as service
-from central.store import open_store
+from central.consent import service
+from central.db import open_store
 from nattvakt.settings import Settings
 from privacy.consent_model import ConsentTerms
 from tests.browser import CHROMIUM, SCREENSHOTS, chromium

@@ -1,12 +1,15 @@
-"""Least privilege: every API route against every role; cross-origin refusal; login lockout with backoff."""
+"""Least privilege: every API route against every role; cross-origin refusal; login lockout with backoff; a password
+reset ends old sessions; argon2 checks are rationed."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,13 +20,13 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from central.app import create_app
+from central.audit.models import AuditEntry
 from central.csrf import cross_origin_reason
+from central.db import open_store
 from central.dependencies import RoleCheck, current_staff
-from central.login_guard import LockoutPolicy, lockout_for
-from central.models import AuditEntry
-from central.routers import events
-from central.staff import ROLES, upsert_staff
-from central.store import open_store
+from central.events import router as events
+from central.staff.lockout import LockoutPolicy, lockout_for
+from central.staff.service import ROLES, VERIFY_SLOTS, authenticate, open_session, staff_for_token, upsert_staff
 from nattvakt.settings import Settings
 
 PASSWORD = "roll-test-lösen"
@@ -79,7 +82,8 @@ TABLE = [
     Call("GET", "/api/ops/dead-letters", OPS),
     Call("GET", "/api/ops/nodes", OPS),
 ]
-PUBLIC = {("POST", "/api/login"), ("POST", "/api/logout")}
+PUBLIC = {("POST", "/api/login"), ("POST", "/api/logout"), ("GET", "/api/console"),
+          ("GET", "/api/console/strings/{lang}")}
 """API routes anyone may call."""
 NODE_ONLY = {("GET", "/api/node/self")}
 """Routes for camera nodes with their own token, never for staff sessions."""
@@ -252,3 +256,49 @@ async def test_login_lockout_with_backoff(settings: Settings) -> None:
         kinds = list(db.scalars(select(AuditEntry.kind).where(AuditEntry.actor == "nils")))
     engine.dispose()
     assert kinds.count("login_failed") == 4 and kinds.count("login_locked") == 1
+
+
+OLD_PASSWORD = "gammalt-lösen-1"
+
+
+def test_password_reset_ends_every_open_session(tmp_path: Path) -> None:
+    engine, sessionmaker = open_store(f"sqlite:///{tmp_path / 'staff.db'}")
+    with sessionmaker() as db:
+        staff = upsert_staff(db, "anna", OLD_PASSWORD, "night_staff")
+        tablet, phone = open_session(db, staff, 8), open_session(db, staff, 8)
+        other = open_session(db, upsert_staff(db, "bo", OLD_PASSWORD, "night_staff"), 8)
+        assert staff_for_token(db, tablet) is not None
+        upsert_staff(db, "anna", "nytt-lösen-2", "night_staff")
+        assert staff_for_token(db, tablet) is None and staff_for_token(db, phone) is None
+        bo = staff_for_token(db, other)
+        assert bo is not None and bo.username == "bo", "someone else's reset leaves bo logged in"
+        assert authenticate(db, "anna", "nytt-lösen-2") is not None
+        assert authenticate(db, "anna", OLD_PASSWORD) is None
+    engine.dispose()
+
+
+def test_password_checks_wait_for_a_free_slot(tmp_path: Path) -> None:
+    engine, sessionmaker = open_store(f"sqlite:///{tmp_path / 'staff.db'}")
+    with sessionmaker() as db:
+        upsert_staff(db, "anna", OLD_PASSWORD, "night_staff")
+    results: list[bool] = []
+
+    def log_in() -> None:
+        with sessionmaker() as db:
+            results.append(authenticate(db, "anna", OLD_PASSWORD) is not None)
+
+    held = 0
+    while VERIFY_SLOTS.acquire(blocking=False):  # a burst of logins holds every slot
+        held += 1
+    try:
+        assert held >= 1
+        waiting = threading.Thread(target=log_in)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and results == [], "no argon2 check runs while every slot is taken"
+    finally:
+        for _ in range(held):
+            VERIFY_SLOTS.release()
+    waiting.join(10)
+    assert results == [True]
+    engine.dispose()

@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from camera_node.motion_events import RoomIdentity
-from camera_node.rules.geometry import Box
 from camera_node.rules.hysteresis import Hysteresis, HysteresisConfig
 from camera_node.rules.posture import PostureConfig, is_lying, is_still
 from camera_node.rules.room import RoomRules
 from camera_node.rules.tracker import PersonBox, PersonTracker, TrackerConfig, merge_parts
 from camera_node.rules.zones import RoomZones
 from nattvakt.events import Event, Severity
+from nattvakt.geometry import Box
 from nattvakt.settings import RuleSettings, ZoneSettings
 from privacy.observations import HIPS, SHOULDERS, Keypoint
 

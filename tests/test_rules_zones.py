@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from camera_node.rules.geometry import contains, is_self_intersecting, polygon_problem, share_inside
+from nattvakt.geometry import contains, is_self_intersecting, polygon_problem, share_inside
 from nattvakt.settings import NodeSettings, SettingsError, ZoneSettings, load_settings
 
 SQUARE = ((0.2, 0.2), (0.6, 0.2), (0.6, 0.6), (0.2, 0.6))

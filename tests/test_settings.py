@@ -63,3 +63,11 @@ def test_missing_camera_file_is_named() -> None:
     result = _cli("node", node__source="/nonexistent/clip.mp4")
     assert result.returncode == 2
     assert "camera source file not found: '/nonexistent/clip.mp4'" in result.stderr
+
+
+def test_home_timezone_is_one_checked_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NATTVAKT_CENTRAL__HOME_TIMEZONE", "Europe/Helsinki")
+    assert load_settings().central.home_zone.key == "Europe/Helsinki"
+    monkeypatch.setenv("NATTVAKT_CENTRAL__HOME_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(SettingsError, match="NATTVAKT_CENTRAL__HOME_TIMEZONE"):
+        load_settings()

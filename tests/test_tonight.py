@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from central.tonight import OUTCOMES, Documented, Slot, night_bounds, night_slots, planned_slots, relook_moment
+from central.night.slots import OUTCOMES, Documented, Slot, night_slots, relook_moment
+from nattvakt.night import night_bounds, planned_slots
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole, Pause, ScheduledWindow
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -44,7 +45,7 @@ def test_every_consented_time_once_inside_the_night_with_states_from_the_clock(
     windows: list[ScheduledWindow], night: date, minutes: int
 ) -> None:
     c = consent(windows)
-    first, last = night_bounds(night, c)
+    first, last = night_bounds(night, c.zone)
     now = first + timedelta(minutes=minutes)
     slots = night_slots(c, night, now)
     moments = [s.slot_at for s in slots]
@@ -69,13 +70,14 @@ def test_documented_is_done_and_not_visible_brings_a_relook(
     windows: list[ScheduledWindow], night: date, data: st.DataObject
 ) -> None:
     c = consent(windows)
-    planned = planned_slots(c, night)
+    planned = planned_slots(c.scope.scheduled, night, c.zone)
     chosen = data.draw(st.lists(st.sampled_from(planned), unique=True, max_size=len(planned)))
     outcomes = []
-    for slot_at, start, _end in chosen:
+    for planned_slot in chosen:
+        slot_at, start = planned_slot.at, planned_slot.start
         recorded = start + timedelta(minutes=data.draw(st.integers(0, 40)), seconds=data.draw(st.integers(0, 59)))
         outcomes.append(Documented(slot_at, data.draw(st.sampled_from(OUTCOMES)), recorded, "nils"))
-    now = night_bounds(night, c)[0] + timedelta(minutes=data.draw(st.integers(0, 24 * 60)))
+    now = night_bounds(night, c.zone)[0] + timedelta(minutes=data.draw(st.integers(0, 24 * 60)))
     slots = night_slots(c, night, now, outcomes, relook_after=RELOOK)
     by_moment = {s.slot_at: s for s in slots}
     for documented in outcomes:
@@ -97,7 +99,7 @@ def test_documented_is_done_and_not_visible_brings_a_relook(
 def test_a_pause_skips_exactly_the_checkins_it_covers(
     windows: list[ScheduledWindow], night: date, pause_from: int, pause_len: int, minutes: int
 ) -> None:
-    first = night_bounds(night, consent(windows))[0]
+    first = night_bounds(night, consent(windows).zone)[0]
     pause = Pause(start=first + timedelta(minutes=pause_from),
                   end=first + timedelta(minutes=pause_from + pause_len), set_by="recipient")
     c = consent(windows, (pause,))
@@ -113,7 +115,7 @@ def test_a_pause_skips_exactly_the_checkins_it_covers(
 def test_states_only_move_forward_as_the_night_goes_on(windows: list[ScheduledWindow], night: date,
                                                       steps: list[int]) -> None:
     c = consent(windows)
-    first = night_bounds(night, c)[0]
+    first = night_bounds(night, c.zone)[0]
     order = {"upcoming": 0, "due": 1, "overdue": 2}
     history: dict[datetime, int] = {}
     for minute in sorted(steps):
@@ -135,18 +137,18 @@ def test_daylight_saving_nights_by_the_clock() -> None:
                       datetime(2026, 3, 29, 4, 0, tzinfo=UTC)]
     # the autumn night is 25 hours long, the spring night 23
     for night, hours in ((AUTUMN_NIGHT, 25), (SPRING_NIGHT, 23)):
-        start, end = night_bounds(night, c)
+        start, end = night_bounds(night, c.zone)
         assert end - start == timedelta(hours=hours)
 
 
 def planned_slots_only(c: Consent, night: date) -> list[Slot]:
-    return [s for s in night_slots(c, night, night_bounds(night, c)[0]) if s.relook_of is None]
+    return [s for s in night_slots(c, night, night_bounds(night, c.zone)[0]) if s.relook_of is None]
 
 
 def test_schedule_times_inside_windows_and_a_stale_one_is_skipped() -> None:
     c = consent([ScheduledWindow(at=time(23, 0), window_min=30), ScheduledWindow(at=time(3, 0), window_min=15)])
     night = date(2026, 11, 23)
-    first = night_bounds(night, c)[0]
+    first = night_bounds(night, c.zone)[0]
     slots = night_slots(c, night, first, schedule=[time(22, 45), time(3, 10), time(1, 0)])
     assert [(_local_wall(s.slot_at), s.state, s.skip_reason) for s in slots] == [
         (time(22, 45), "upcoming", None), (time(1, 0), "skipped", "not_consented"), (time(3, 10), "upcoming", None)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,21 +17,16 @@ from sqlalchemy.orm import sessionmaker
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
-from tests.postgres_db import throwaway_database
-from tests.test_consent_api import Api, new_recipient, serve, terms
+from tests.conftest import Api, serve
+from tests.recipients import new_recipient, terms
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def api(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Api]:
-    if request.param == "sqlite":
-        async with serve(settings) as running:
-            yield running
-    else:
-        with throwaway_database() as url:
-            async with serve(settings.model_copy(update={"database_url": url})) as running:
-                yield running
+@pytest.fixture
+def api(api_on_both: Api) -> Api:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return api_on_both
 
 
 async def _tonight(client: httpx.AsyncClient, rid: int) -> list[dict[str, Any]]:

@@ -13,8 +13,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from camera_node.rules.geometry import Box, contains
 from camera_node.rules.zones import RoomZones
+from nattvakt.geometry import Box, contains
 from privacy.observations import HIPS, SHOULDERS, Keypoint
 
 

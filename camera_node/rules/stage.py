@@ -18,13 +18,13 @@ import numpy.typing as npt
 from camera_node.motion import MotionResult
 from camera_node.motion_events import RoomIdentity
 from camera_node.perception_gate import GateInput, PerceptionGate
-from camera_node.rules.geometry import Box
 from camera_node.rules.room import RoomRules
 from camera_node.rules.situations import WallClock
 from camera_node.rules.tracker import PersonBox
 from camera_node.rules.zones import RoomZones
 from camera_node.timing import StageTimings
 from nattvakt.events import Event, Severity
+from nattvakt.geometry import Box
 from nattvakt.settings import NodeSettings
 from privacy.errors import PrivacyError
 from privacy.filters import PrivacyFilter

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from camera_node.rules.geometry import Box, Polygon, contains, grow, iou, overlaps
+from nattvakt.geometry import Box, Polygon, contains, grow, iou, overlaps
 from privacy.observations import Keypoint, PersonObservation
 
 Source = Literal["detector", "motion", "held"]

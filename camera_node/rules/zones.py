@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from camera_node.rules.geometry import Box, Polygon, contains, share_inside
+from nattvakt.geometry import Box, Polygon, contains, share_inside
 from nattvakt.settings import ZoneSettings
 
 

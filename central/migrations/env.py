@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from central import night_models as _night_models  # noqa: F401  (registers the night tables on Base.metadata)
-from central.models import Base
+from central.db import Base
+from central.migrate import load_models
+
+load_models()
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True, compare_type=True)

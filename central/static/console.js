@@ -5,6 +5,7 @@
   const events = new Map();  // event id -> feed entry
   let lang = localStorage.getItem("nattvakt.lang") || "sv";
   let source = null;
+  window.NATTVAKT_STRINGS = window.NATTVAKT_STRINGS || {};  // filled from central before the page starts
 
   const t = (key) => (window.NATTVAKT_STRINGS[lang] || {})[key] || key;
 
@@ -58,7 +59,7 @@
   }
 
   function time(iso) {
-    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB", { timeZone: "Europe/Stockholm" });
+    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB", { timeZone: window.NATTVAKT_HOME_TZ });
   }
 
   function render() {
@@ -197,6 +198,14 @@
     applyLanguage();
   });
 
-  applyLanguage();
-  startFeed();
+  // Before anything shows: the words in both languages (switching needs no round trip) and the home's time zone,
+  // which every clock shows whatever the device is set to. Both come from central.
+  const json = (url) => fetch(url).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  Promise.all([json("/api/console"), json("/api/console/strings/sv"), json("/api/console/strings/en")])
+    .then(([config, sv, en]) => {
+      window.NATTVAKT_HOME_TZ = config.home_timezone;
+      window.NATTVAKT_STRINGS = { sv, en };
+      applyLanguage();
+      startFeed();
+    });
 })();

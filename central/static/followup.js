@@ -5,34 +5,6 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const SVG = "http://www.w3.org/2000/svg";
-  const WORDS = {
-    sv: {
-      followup: "Uppföljning", month: "Månad", no_data: "Inga uppgifter för den här perioden.",
-      csv: "Exportera (CSV)", print: "Månadsrapport (utskrift)", loading: "Hämtar…",
-      failed: "Kunde inte hämta uppföljningen.", suppressed: "Antal under {n} visas som ”<{n}”.",
-      night: "Senaste natten", total: "Hela månaden", trend: "Per vecka", response: "Tid från händelse till dokumenterat utfall",
-      minutes: "minuter", events: "händelser",
-      checkins_planned: "Planerade tillsyner", checkins_done: "Utförda", checkins_late: "Utförda sent",
-      checkins_missed: "Missade", checkins_skipped_by_recipient: "Pausade av brukaren",
-      lookins_digital: "Digitala tittningar", visits_physical: "Fysiska besök", visits_avoided: "Besök som inte behövdes",
-      visits_due_to_downtime: "Besök p.g.a. kamerafel", events_total: "Händelser", false_alarms: "Falsklarm",
-      ack: "Kvittens (median / 90:e perc., min)", documented: "Dokumenterat (median / 90:e perc., min)",
-      outages: "Avbrott", downtime_h: "Driftstopp (h)", consent_changes: "Samtyckesändringar", pauses: "Pauser",
-    },
-    en: {
-      followup: "Follow-up", month: "Month", no_data: "No data for this period.",
-      csv: "Export (CSV)", print: "Monthly report (print)", loading: "Loading…",
-      failed: "Could not load the follow-up.", suppressed: "Counts below {n} are shown as “<{n}”.",
-      night: "Latest night", total: "Whole month", trend: "Per week", response: "Time from event to documented outcome",
-      minutes: "minutes", events: "events",
-      checkins_planned: "Planned check-ins", checkins_done: "Done", checkins_late: "Done late",
-      checkins_missed: "Missed", checkins_skipped_by_recipient: "Paused by the recipient",
-      lookins_digital: "Digital look-ins", visits_physical: "Physical visits", visits_avoided: "Visits avoided",
-      visits_due_to_downtime: "Visits because a camera failed", events_total: "Events", false_alarms: "False alarms",
-      ack: "Acknowledged (median / 90th pct., min)", documented: "Documented (median / 90th pct., min)",
-      outages: "Outages", downtime_h: "Downtime (h)", consent_changes: "Consent changes", pauses: "Pauses",
-    },
-  };
   const SERIES = [["checkins_done", "#3fb950"], ["checkins_missed", "#f85149"], ["events", "#58a6ff"],
     ["false_alarms", "#d29922"]];
   const ROWS = ["checkins_planned", "checkins_done", "checkins_late", "checkins_missed",
@@ -41,7 +13,11 @@
   let data = null;
 
   const lang = () => (document.documentElement.lang === "en" ? "en" : "sv");
-  const w = (key) => WORDS[lang()][key] || key;
+  // This section's own words are `followup.<name>`; the ones it shares with the printed report go by `<name>`.
+  const w = (key) => {
+    const words = (window.NATTVAKT_STRINGS || {})[lang()] || {};
+    return words[`followup.${key}`] || words[key] || key;
+  };
   const el = (tag, attrs = {}, text = "") => {
     const node = document.createElement(tag);
     Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, v));

@@ -13,7 +13,7 @@
   const lang = () => document.documentElement.lang || "sv";
   const t = (key) => (window.NATTVAKT_STRINGS[lang()] || {})[key] || key;
   const clock = (iso) => new Date(iso).toLocaleTimeString(lang() === "sv" ? "sv-SE" : "en-GB",
-    { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Stockholm" });
+    { hour: "2-digit", minute: "2-digit", timeZone: window.NATTVAKT_HOME_TZ });
 
   async function load() {
     let response;

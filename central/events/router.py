@@ -1,0 +1,102 @@
+"""The live event feed: list, server-sent stream, acknowledge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from sqlalchemy.orm import Session, sessionmaker
+
+from central.dependencies import (
+    CARE_ROLES,
+    SESSION_COOKIE,
+    CareStaffDep,
+    ConsumerDep,
+    FeedDep,
+    RoleCheck,
+    current_staff,
+)
+from central.events.feed import FeedItem
+from central.events.schemas import FeedEntry
+from central.staff.service import staff_for_token
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/events", tags=["events"])
+
+EventId = Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")
+
+STREAM_ROLES = CARE_ROLES
+"""Who may follow the live feed: the roles of `CareStaffDep`."""
+SESSION_RECHECK_S = 30.0
+"""A quiet stream re-checks its login this often; a busy one before every event it sends."""
+
+
+def _entry(item: FeedItem) -> FeedEntry:
+    return FeedEntry(event=item.event, acknowledged_by=item.acknowledged_by)
+
+
+@router.get("")
+def list_events(feed: FeedDep, _staff: CareStaffDep) -> list[FeedEntry]:
+    """Recent events, newest first."""
+    return [_entry(item) for item in feed.recent()]
+
+
+def _logged_in(sessions: sessionmaker[Session], token: str) -> str | None:
+    """The role of a still-valid login session, else None; uses its own short database session."""
+    with sessions() as db:
+        staff = staff_for_token(db, token)
+        return staff.role if staff is not None else None
+
+
+def stream_login(request: Request) -> str:
+    """Check the login once, without a database session that would live as long as the stream does."""
+    with request.app.state.sessionmaker() as db:
+        RoleCheck(STREAM_ROLES)(current_staff(request, db))
+    return request.cookies[SESSION_COOKIE]
+
+
+@router.get("/stream", response_class=EventSourceResponse)
+async def stream_events(
+    request: Request, feed: FeedDep, token: Annotated[str, Depends(stream_login)]
+) -> AsyncIterator[ServerSentEvent]:
+    """Each new or changed event as it arrives (server-sent events), while the login session lasts.
+
+    Ends with a `session_ended` event once the session is logged out, expired, or its password reset.
+    """
+    sessions = request.app.state.sessionmaker
+    queue = feed.subscribe()
+    try:
+        while True:
+            try:
+                item: FeedItem | None = await asyncio.wait_for(queue.get(), SESSION_RECHECK_S)
+            except TimeoutError:
+                item = None
+            if await run_in_threadpool(_logged_in, sessions, token) is None:
+                yield ServerSentEvent(data={"reason": "logged_out"}, event="session_ended")
+                return
+            if item is not None:
+                yield ServerSentEvent(data=_entry(item).model_dump(mode="json"), event="event", id=item.event.id)
+    finally:
+        feed.unsubscribe(queue)
+
+
+@router.post("/{event_id}/ack")
+async def acknowledge(
+    event_id: str = EventId, *, feed: FeedDep, consumer: ConsumerDep, staff: CareStaffDep
+) -> FeedEntry:
+    """Staff have seen and acted on the event: only now is it acknowledged on the stream."""
+    if feed.get(event_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recent event with id {event_id!r}")
+    # Shared in Redis: of two staff pressing at once, on one instance or two, exactly one is recorded;
+    # the other gets the event as it is, acknowledged by the first.
+    item, won = await consumer.acknowledge(event_id, staff.username)
+    if item is None:  # evicted meanwhile (it was settled already)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recent event with id {event_id!r}")
+    if won:
+        log.info("event %s (%s) acknowledged by %s", event_id, item.event.kind, staff.username)
+    return _entry(item)

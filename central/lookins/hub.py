@@ -1,0 +1,235 @@
+"""Central's side of look-ins: the connected nodes, the live look-ins, and the relay of offers and answers.
+
+Central never carries media: it forwards the browser's SDP offer to the node over the node's control channel and
+returns the node's answer (non-trickle: every candidate is in it). It records each look-in's start and stop, as the
+node reports them, in the audit trail, and ends a look-in whose reason has expired (its event acknowledged or
+ended). State is per central instance: a node's channel and its look-ins live on the instance it connected to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from fastapi import WebSocket
+from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+
+from central.audit import store as audit_store
+from central.errors import CentralError
+from central.events.feed import EventFeed, FeedItem
+from nattvakt.consent_transport import master_key
+from nattvakt.lookin_protocol import Answer, Close, Hello, Offer, Refused, Started, Stopped
+from nattvakt.settings import Settings
+
+log = logging.getLogger(__name__)
+RECONCILE_AFTER_S = 3.0
+ENDED_KEPT = 1000
+
+
+class NodeUnavailableError(CentralError, RuntimeError):
+    """The node has no control channel to this central instance, or did not answer in time."""
+
+
+@dataclass
+class LiveLookin:
+    """A look-in central has relayed, until the node reports its stop."""
+
+    lookin_id: str
+    node_id: str
+    recipient_id: int
+    staff: str
+    room: str
+    action: str
+    reason: str
+    event_id: str | None
+    requested_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    started_at: datetime | None = None
+
+
+@dataclass
+class NodeLink:
+    """One node's open control channel."""
+
+    node_id: str
+    socket: WebSocket
+    hello: Hello | None = None
+    pending: dict[str, asyncio.Future[Answer | Refused]] = field(default_factory=dict)
+
+    async def send(self, message: BaseModel) -> None:
+        await self.socket.send_text(message.model_dump_json())
+
+
+class NodeHub:
+    """Owns the node links, live look-ins and the task that ends look-ins whose event is settled."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], feed: EventFeed, redis: aioredis.Redis, master: bytes,
+        answer_timeout_s: float,
+    ) -> None:
+        self._sessions = sessions
+        self.redis = redis
+        """Central's async Redis client (consent copies are read from it for nodes that connect)."""
+        self.master = master
+        self._feed = feed
+        self._answer_timeout_s = answer_timeout_s
+        self.nodes: dict[str, NodeLink] = {}
+        self.lookins: dict[str, LiveLookin] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._reconciling: set[asyncio.Task[None]] = set()
+        self.ended: OrderedDict[str, str] = OrderedDict()
+        """Why recent look-ins ended (the console asks, to tell staff why the picture went)."""
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._watch_events(), name="look-in reason watcher")
+
+    async def stop(self) -> None:
+        for task in [self._task, *self._reconciling]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def viewers(self, node_id: str) -> int:
+        return sum(1 for lookin in self.lookins.values() if lookin.node_id == node_id)
+
+    def max_viewers(self, node_id: str) -> int:
+        link = self.nodes.get(node_id)
+        return link.hello.max_viewers if link is not None and link.hello is not None else 1
+
+    async def audit(self, kind: str, lookin: LiveLookin, details: dict[str, Any]) -> None:
+        base = {"lookin_id": lookin.lookin_id, "node_id": lookin.node_id, "room": lookin.room,
+                "action": lookin.action, "reason": lookin.reason, "event_id": lookin.event_id}
+
+        def work() -> None:
+            with self._sessions() as db:
+                audit_store.record(db, kind, lookin.staff, lookin.recipient_id, {**base, **details})
+
+        await asyncio.to_thread(work)
+
+    # --- the node's side -------------------------------------------------------------------------------------
+
+    def attach(self, link: NodeLink) -> NodeLink | None:
+        """Register a node's channel; returns the link it replaces (a reconnect), which the caller closes."""
+        old = self.nodes.get(link.node_id)
+        self.nodes[link.node_id] = link
+        return old
+
+    def detach(self, link: NodeLink) -> None:
+        if self.nodes.get(link.node_id) is link:
+            del self.nodes[link.node_id]
+        for future in link.pending.values():
+            if not future.done():
+                future.set_exception(NodeUnavailableError(f"node {link.node_id} disconnected"))
+
+    async def on_message(self, link: NodeLink, message: Hello | Answer | Refused | Started | Stopped) -> None:
+        if isinstance(message, Hello):
+            link.hello = message
+            # Stops the node queued while away arrive right after its hello; what is still unaccounted for then
+            # ended without word (the node restarted): record it, or the room would stay "busy" for ever.
+            known = {i for i, lookin in self.lookins.items() if lookin.node_id == link.node_id} - set(message.active)
+            task = asyncio.get_running_loop().create_task(self._reconcile(known))
+            self._reconciling.add(task)
+            task.add_done_callback(self._reconciling.discard)
+            return
+        if isinstance(message, Answer | Refused):
+            future = link.pending.get(message.lookin_id)
+            if future is not None and not future.done():
+                future.set_result(message)
+            return
+        lookin = self.lookins.get(message.lookin_id)
+        if lookin is None or lookin.node_id != link.node_id:
+            log.warning("node %s reported %s for unknown look-in %s", link.node_id, message.type, message.lookin_id)
+            return
+        if isinstance(message, Started):
+            lookin.started_at = datetime.now(UTC)
+            await self.audit("lookin_started", lookin, {"level": message.level})
+        else:
+            self.lookins.pop(message.lookin_id, None)
+            self._remember_end(message.lookin_id, message.why)
+            await self.audit("lookin_stopped", lookin, {
+                "why": message.why, "duration_s": message.duration_s, "frames": message.frames,
+                "started": message.started,
+                "started_at": lookin.started_at.isoformat() if lookin.started_at else None,
+            })
+
+    async def _reconcile(self, unaccounted: set[str]) -> None:
+        """Look-ins central knew of when the node said hello, which the node does not have: after a grace period for
+        the stops the node queued while away, record those still unaccounted for as lost."""
+        await asyncio.sleep(RECONCILE_AFTER_S)
+        for lookin_id in unaccounted:
+            lookin = self.lookins.pop(lookin_id, None)
+            if lookin is not None:
+                self._remember_end(lookin_id, "lost")
+                await self.audit("lookin_stopped", lookin, {
+                    "why": "lost", "duration_s": None, "started": lookin.started_at is not None,
+                    "started_at": lookin.started_at.isoformat() if lookin.started_at else None,
+                })
+
+    def _remember_end(self, lookin_id: str, why: str) -> None:
+        self.ended[lookin_id] = why
+        while len(self.ended) > ENDED_KEPT:
+            self.ended.popitem(last=False)
+
+    # --- the browser's side ----------------------------------------------------------------------------------
+
+    async def relay(self, lookin: LiveLookin, offer: Offer) -> Answer | Refused:
+        """Send the offer to the node and wait for its answer or refusal."""
+        link = self.nodes.get(lookin.node_id)
+        if link is None:
+            raise NodeUnavailableError(f"camera node {lookin.node_id} is not connected")
+        future: asyncio.Future[Answer | Refused] = asyncio.get_running_loop().create_future()
+        link.pending[offer.lookin_id] = future
+        self.lookins[lookin.lookin_id] = lookin
+        try:
+            await link.send(offer)
+            reply = await asyncio.wait_for(future, self._answer_timeout_s)
+        except (TimeoutError, NodeUnavailableError, OSError, RuntimeError) as exc:
+            self.lookins.pop(lookin.lookin_id, None)
+            raise NodeUnavailableError(f"camera node {lookin.node_id} did not answer: {exc or 'timeout'}") from exc
+        finally:
+            link.pending.pop(offer.lookin_id, None)
+        if isinstance(reply, Refused):
+            self.lookins.pop(lookin.lookin_id, None)
+        return reply
+
+    async def close(self, lookin_id: str, why: str) -> bool:
+        """Ask the node to end a look-in; returns whether it was live."""
+        lookin = self.lookins.get(lookin_id)
+        if lookin is None:
+            return False
+        link = self.nodes.get(lookin.node_id)
+        if link is not None:
+            with contextlib.suppress(OSError, RuntimeError):  # a closing socket: the node stops it by itself
+                await link.send(Close(lookin_id=lookin_id, why=why))
+        return True
+
+    async def _watch_events(self) -> None:
+        """End event look-ins when their event is acknowledged or ended: the reason has expired."""
+        queue = self._feed.subscribe()
+        try:
+            while True:
+                item: FeedItem = await queue.get()
+                why = "event_acknowledged" if item.acknowledged_by else (
+                    "event_ended" if item.event.state == "ended" else None)
+                if why is None:
+                    continue
+                for lookin in list(self.lookins.values()):
+                    if lookin.event_id == item.event.id:
+                        await self.close(lookin.lookin_id, why)
+        finally:
+            self._feed.unsubscribe(queue)
+
+
+def open_lookin_hub(
+    settings: Settings, sessions: sessionmaker[Session], feed: EventFeed, redis: aioredis.Redis
+) -> NodeHub:
+    key = master_key(settings, create=True)
+    assert key is not None
+    return NodeHub(sessions, feed, redis, key, settings.central.lookin_answer_timeout_s)

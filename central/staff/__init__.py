@@ -1,0 +1,1 @@
+"""Staff: accounts, roles, login sessions and lockout after failed logins."""
