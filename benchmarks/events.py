@@ -44,10 +44,10 @@ from benchmarks.matching import Agreement
 from benchmarks.results import BenchResult, Figure
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionDetector
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FrameProcessor
 from camera_node.rules.stage import build_detection_stage
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 from nattvakt.geometry import Box
 from nattvakt.settings import NodeSettings, RuleSettings, ZoneSettings
 from privacy import PrivacyFilter, RawFrame
@@ -56,7 +56,7 @@ from privacy.detector.nanodet import MODELS_DIR
 from privacy.perception import Perceiver, box_detector
 from privacy.pose import PoseModel
 
-ROOM = RoomIdentity("bench", "bench", "")
+ROOM = Origin("bench", "bench", "")
 NODE_FPS = 10.0
 """The node's default `NATTVAKT_NODE__FPS`: clips are processed at about this rate."""
 WITHIN_S = 10.0

@@ -22,7 +22,8 @@ import numpy.typing as npt
 
 from benchmarks.footage import OPENCV_DATA, STILLS_WITH_FACES, VTEST, gmdcsa24_clips, read_frames
 from benchmarks.results import BenchResult, Figure
-from privacy import OUTGOING_LEVELS, PrivacyFilter, RawFrame
+from nattvakt.types import PRIVACY_LEVELS
+from privacy import PrivacyFilter, RawFrame
 from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 
 CHECK_WIDTH = 640
@@ -74,7 +75,7 @@ def measure(frames: Iterable[Pixels], *, every: int, outgoing: bool = True) -> L
     detector = shared_face_detector()
     filt = PrivacyFilter()
     counts = LeakCounts()
-    tiers = ["private", *OUTGOING_LEVELS] if outgoing else ["private"]
+    tiers = ["private", *PRIVACY_LEVELS] if outgoing else ["private"]
     counts.found = dict.fromkeys(tiers, 0)
     counts.exposed = dict.fromkeys(tiers, 0)
     for index, pixels in enumerate(frames):
@@ -82,7 +83,7 @@ def measure(frames: Iterable[Pixels], *, every: int, outgoing: bool = True) -> L
         start = time.perf_counter()
         private = filt.make_private(raw)
         counts.filter_ms.append((time.perf_counter() - start) * 1000)
-        outs = filt.make_outgoing_levels(raw, OUTGOING_LEVELS) if outgoing else {}
+        outs = filt.make_outgoing_levels(raw, PRIVACY_LEVELS) if outgoing else {}
         if index % every:
             continue
         counts.checked += 1

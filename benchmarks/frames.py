@@ -39,18 +39,19 @@ from benchmarks.onsets import OnsetScore, score_onsets, spans_from_flags
 from benchmarks.results import BenchResult
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionConfig, MotionDetector
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FrameProcessor, perception_ms
 from camera_node.rules.stage import build_detection_stage
 from camera_node.synthetic import SCENARIOS, SyntheticScene
 from camera_node.timing import StageTimings, summarise
+from nattvakt.events import Origin
 from nattvakt.settings import NodeSettings
 from privacy import PrivacyFilter, PrivateFrame, RawFrame
 
 STAGES = ("privacy", "motion", "total", "perception")
 NODE_FPS = 10.0
 QUIET_S = 3.0
-ROOM = RoomIdentity("bench", "bench", "")
+ROOM = Origin("bench", "bench", "")
 Pixels = npt.NDArray[np.uint8]
 
 

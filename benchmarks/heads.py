@@ -45,11 +45,13 @@ from benchmarks.footage import Pixels, read_frames
 from benchmarks.results import BenchResult, Figure
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionDetector
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FrameProcessor
 from camera_node.rules.stage import build_detection_stage
+from nattvakt.events import Origin
 from nattvakt.settings import NodeSettings
-from privacy import OUTGOING_LEVELS, PrivacyFilter, RawFrame
+from nattvakt.types import PRIVACY_LEVELS
+from privacy import PrivacyFilter, RawFrame
 from privacy.faces import FaceBox, shared_face_detector
 from privacy.heads import head_region
 from privacy.observations import FACE
@@ -60,7 +62,7 @@ COVERED = 0.9
 CHECK_WIDTHS = (640, 960)
 CHECK_SCORE = 0.3
 NODE_FPS = 10.0
-ROOM = RoomIdentity("bench", "bench", "")
+ROOM = Origin("bench", "bench", "")
 
 Box = tuple[int, int, int, int]
 
@@ -129,7 +131,7 @@ def run_clip(task: tuple[FallClip, Variant, list[HeadLabel], int]) -> ClipHeads:
         raw = RawFrame(pixels, index=index, captured_at=now)
         private = processor.make_private(raw, now)
         # As the pipeline feeds a look-in: this raw frame, with the people the rules followed up to it.
-        outs = processor.privacy.make_outgoing_levels(raw, OUTGOING_LEVELS, processor.tracked())
+        outs = processor.privacy.make_outgoing_levels(raw, PRIVACY_LEVELS, processor.tracked())
         processor.process(private, now, 0.0)
         hidden = outs["faces_hidden"].hidden_boxes
         shape = private.shape
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {room:20s} hand-labelled heads hidden {total_hidden}/{total} ({share:.1%}); pose heads hidden "
               f"{pose_hidden}/{pose_heads} ({pose_hidden / max(1, pose_heads):.1%}); frames with a face found, of "
               f"{checked}, on a head (away from heads): "
-              + ", ".join(f"{level} {found[level]} ({elsewhere[level]})" for level in OUTGOING_LEVELS))
+              + ", ".join(f"{level} {found[level]} ({elsewhere[level]})" for level in PRIVACY_LEVELS))
         if room == "ALL ROOMS":
             print("    by pose: " + ", ".join(f"{pose} {hidden[pose]}/{labelled[pose]}" for pose in sorted(labelled)))
             for key, value in (("min_labelled_hidden", share), ("max_frames_with_face", float(sum(found.values())))):

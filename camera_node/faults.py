@@ -13,8 +13,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from camera_node.motion_events import RoomIdentity
-from nattvakt.events import Event, Severity, utc_now
+from nattvakt.events import Event, Origin, Severity, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def classify(grey: np.ndarray | None, crc: int, previous_crc: int | None) -> Fau
 class CameraFaultMonitor:
     """Opens a `camera_fault` event when one reason lasts `after_s`; ends it when the picture is good again."""
 
-    def __init__(self, identity: RoomIdentity, after_s: float) -> None:
+    def __init__(self, identity: Origin, after_s: float) -> None:
         self._identity = identity
         self._after_s = after_s
         self._previous_crc: int | None = None

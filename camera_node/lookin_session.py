@@ -20,8 +20,8 @@ from camera_node.errors import CameraNodeError
 from camera_node.lookin_tap import OutgoingTap
 from camera_node.lookin_track import OutgoingTrack
 from nattvakt.lookin_protocol import Offer, Started, Stopped
+from nattvakt.types import PrivacyLevel
 from privacy.consent_policy import Decision
-from privacy.filters import OutgoingLevel
 
 log = logging.getLogger(__name__)
 GUARD_EVERY_S = 0.1
@@ -36,7 +36,7 @@ class LookinSession:
     """Owns the peer connection and its guard task; `stop(why)` is idempotent."""
 
     def __init__(
-        self, offer: Offer, level: OutgoingLevel, max_duration_s: float, *, check: Callable[[], Decision],
+        self, offer: Offer, level: PrivacyLevel, max_duration_s: float, *, check: Callable[[], Decision],
         tap: OutgoingTap, fps: float, ice_timeout_s: float, on_report: Callable[[Started | Stopped], None],
         on_end: Callable[[LookinSession], None], rtc: RTCConfiguration | None = None,
     ) -> None:

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from privacy.filters import OutgoingLevel, PrivacyFilter
+from nattvakt.types import PrivacyLevel
+from privacy.filters import PrivacyFilter
 from privacy.frames import OutgoingFrame, RawFrame
 from privacy.observations import PersonObservation
 
@@ -25,7 +26,7 @@ FrameSink = Callable[[OutgoingFrame], None]
 
 @dataclass(frozen=True, slots=True)
 class _Subscriber:
-    level: OutgoingLevel
+    level: PrivacyLevel
     sink: FrameSink
 
 
@@ -38,7 +39,7 @@ class OutgoingTap:
         self._tokens = itertools.count(1)
         self.errors = 0
 
-    def subscribe(self, level: OutgoingLevel, sink: FrameSink) -> int:
+    def subscribe(self, level: PrivacyLevel, sink: FrameSink) -> int:
         with self._lock:
             token = next(self._tokens)
             self._subscribers[token] = _Subscriber(level, sink)

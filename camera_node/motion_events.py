@@ -4,16 +4,15 @@ and a light change into one short `light_change` event (opened and ended at once
 from __future__ import annotations
 
 from camera_node.motion import MotionResult
-from nattvakt.events import Event, Severity, new_event_id, utc_now
-from nattvakt.events import Origin as RoomIdentity
+from nattvakt.events import Event, Origin, Severity, new_event_id, utc_now
 
-__all__ = ["MotionEventRule", "RoomIdentity", "light_change_events"]
+__all__ = ["MotionEventRule", "light_change_events"]
 
 
 class MotionEventRule:
     """Opens a `motion` event on the first moving frame; ends it after `quiet_s` without motion."""
 
-    def __init__(self, identity: RoomIdentity, quiet_s: float) -> None:
+    def __init__(self, identity: Origin, quiet_s: float) -> None:
         self._identity = identity
         self._quiet_s = quiet_s
         self._open: Event | None = None
@@ -53,7 +52,7 @@ class MotionEventRule:
         return None
 
 
-def light_change_events(identity: RoomIdentity, details: dict[str, float]) -> list[Event]:
+def light_change_events(identity: Origin, details: dict[str, float]) -> list[Event]:
     """A light switch or IR mode change is a moment, not a situation: open and end it together."""
     opened = Event(
         node=identity.node,

@@ -14,12 +14,12 @@ from camera_node.health import HealthServer, NodeParts, create_health_app, node_
 from camera_node.heartbeat import HeartbeatSender
 from camera_node.lookin_runtime import LookinRuntime
 from camera_node.motion import MotionConfig, MotionDetector
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage, build_privacy_filter
 from camera_node.timing import StageTimings
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 from nattvakt.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ async def run_node(settings: Settings) -> None:
     heartbeat = HeartbeatSender.for_node(settings, publisher)
     consent = ConsentWatcher.for_node(settings, publisher.submit)
     loop = asyncio.get_running_loop()
-    identity = RoomIdentity(cfg.node_id, cfg.room, cfg.recipient)
+    identity = Origin(cfg.node_id, cfg.room, cfg.recipient)
     motion = MotionDetector(
         MotionConfig(threshold=cfg.motion_threshold, background=cfg.motion_background, ignore=cfg.motion_ignore)
     )

@@ -19,9 +19,9 @@ from camera_node.capture import CaptureThread
 from camera_node.faults import CameraFaultMonitor
 from camera_node.lookin_tap import OutgoingTap
 from camera_node.motion import MotionDetector, MotionResult
-from camera_node.motion_events import MotionEventRule, RoomIdentity, light_change_events
+from camera_node.motion_events import MotionEventRule, light_change_events
 from camera_node.timing import StageTimings
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 from privacy.filters import PrivacyFilter
 from privacy.frames import PrivateFrame, RawFrame
 from privacy.observations import PersonObservation
@@ -60,7 +60,7 @@ class FrameProcessor:
         motion: MotionDetector,
         rule: MotionEventRule,
         faults: CameraFaultMonitor,
-        identity: RoomIdentity,
+        identity: Origin,
         *,
         timings: StageTimings | None = None,
         detect: DetectStage | None = None,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from privacy.errors import PrivacyError
 from privacy.filters import (
-    OUTGOING_LEVELS,
-    OutgoingLevel,
     PrivacyFilter,
     make_outgoing,
     make_private,
@@ -13,9 +11,7 @@ from privacy.filters import (
 from privacy.frames import OutgoingFrame, PrivateFrame, RawFrame
 
 __all__ = [
-    "OUTGOING_LEVELS",
     "OutgoingFrame",
-    "OutgoingLevel",
     "PrivacyError",
     "PrivacyFilter",
     "PrivateFrame",

@@ -30,10 +30,6 @@ from privacy.masking import Box, clip_box, fill_boxes, gaussian, mosaic_boxes, p
 from privacy.observations import Perception, PersonObservation
 from privacy.perception import Perceiver, shared_perceiver
 
-OutgoingLevel = PrivacyLevel
-"""The consent's privacy level, as the filter names the frame it makes (one type: `nattvakt.types.PrivacyLevel`)."""
-OUTGOING_LEVELS = PRIVACY_LEVELS
-
 PRIVATE_BLUR_SIGMA = 2.0
 """Light global blur: σ2 keeps ~.9 of person detections while erasing skin detail (MODELS.md)."""
 
@@ -193,21 +189,21 @@ class PrivacyFilter:
             self._previous_heads = []
 
     def make_outgoing(
-        self, raw: RawFrame, level: OutgoingLevel, tracked: tuple[PersonObservation, ...] = ()
+        self, raw: RawFrame, level: PrivacyLevel, tracked: tuple[PersonObservation, ...] = ()
     ) -> OutgoingFrame:
         """Outgoing tier: heads hidden (boxes held), then the level's global transform."""
         return self.make_outgoing_levels(raw, (level,), tracked)[level]
 
     def make_outgoing_levels(
-        self, raw: RawFrame, levels: tuple[OutgoingLevel, ...], tracked: tuple[PersonObservation, ...] = ()
-    ) -> dict[OutgoingLevel, OutgoingFrame]:
+        self, raw: RawFrame, levels: tuple[PrivacyLevel, ...], tracked: tuple[PersonObservation, ...] = ()
+    ) -> dict[PrivacyLevel, OutgoingFrame]:
         """One head search, several levels (a snapshot offered at each consented level, the leak benchmark).
 
         `tracked`: people the care rules follow; one whose box holds no head found in this frame gets the head
         regions of its last pose, and both ends of its box, hidden: every tracked person's head, every frame."""
         for level in levels:
-            if level not in OUTGOING_LEVELS:
-                raise ValueError(f"unknown outgoing privacy level {level!r}; allowed: {', '.join(OUTGOING_LEVELS)}")
+            if level not in PRIVACY_LEVELS:
+                raise ValueError(f"unknown outgoing privacy level {level!r}; allowed: {', '.join(PRIVACY_LEVELS)}")
         pixels = raw._unseal(_SEAL)
         self._follow_shape(raw.shape)
         frame_no = max(0, self.stats.frames - 1)
@@ -242,12 +238,12 @@ def make_private(raw: RawFrame) -> PrivateFrame:
     return PrivacyFilter().make_private(raw)
 
 
-def make_outgoing(raw: RawFrame, level: OutgoingLevel) -> OutgoingFrame:
+def make_outgoing(raw: RawFrame, level: PrivacyLevel) -> OutgoingFrame:
     """One-off outgoing frame; streams use one `PrivacyFilter` so head boxes are held."""
     return PrivacyFilter().make_outgoing(raw, level)
 
 
-def _apply_level(pixels: Pixels, heads: list[Box], level: OutgoingLevel) -> Pixels:
+def _apply_level(pixels: Pixels, heads: list[Box], level: PrivacyLevel) -> Pixels:
     if level == "faces_hidden":
         return gaussian(mosaic_boxes(pixels, heads, cells_across=4), 3.0)
     if level == "heavy_blur":

@@ -22,10 +22,10 @@ from benchmarks.footage import VTEST, gmdcsa24_dir
 from camera_node.capture import CaptureThread, open_source
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionDetector
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from nattvakt.consent_transport import STORE_IF_NEWER, copy_key, notify_channel
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole, Pause
 from privacy.filters import PrivacyFilter
 
@@ -65,7 +65,7 @@ def publish_copy(url: str, node_id: str, raw: str, version: int) -> None:
 @contextmanager
 def camera(node_id: str, source: str, fps: float = 10.0) -> Iterator[FramePipeline]:
     """Capture thread + pipeline thread on a real source, as the node runs them."""
-    room = RoomIdentity(node_id, "rum-7", "")
+    room = Origin(node_id, "rum-7", "")
     capture = CaptureThread(open_source(source, width=640, height=480, fps=fps, loop=True))
     processor = FrameProcessor(PrivacyFilter(), MotionDetector(), MotionEventRule(room, 3.0),
                                CameraFaultMonitor(room, 30.0), room)

@@ -16,13 +16,13 @@ import numpy as np
 from camera_node.capture import CaptureThread, OpenCVSource
 from camera_node.faults import CameraFaultMonitor, classify
 from camera_node.motion import MotionDetector
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.synthetic import SyntheticScene
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 from privacy import PrivacyFilter
 
-ROOM = RoomIdentity("node-f", "rum-f", "")
+ROOM = Origin("node-f", "rum-f", "")
 FPS = 20.0
 AFTER_S = 0.5
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from camera_node.motion import MotionConfig, MotionDetector, MotionResult
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.synthetic import SyntheticScene
+from nattvakt.events import Origin
 from privacy import PrivacyFilter, RawFrame
 
-ROOM = RoomIdentity("node-t", "rum-t", "Rut")
+ROOM = Origin("node-t", "rum-t", "Rut")
 
 
 def test_synthetic_walk_gives_one_open_and_one_end() -> None:

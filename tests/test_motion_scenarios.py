@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from camera_node.motion import MotionConfig, MotionDetector, Polygon, ignore_mask
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.synthetic import Scenario, SyntheticScene
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 from privacy import PrivacyFilter, RawFrame
 
-ROOM = RoomIdentity("node-m", "rum-m", "")
+ROOM = Origin("node-m", "rum-m", "")
 FPS = 10.0
 
 

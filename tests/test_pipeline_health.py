@@ -10,16 +10,16 @@ from camera_node.capture import CaptureThread, open_source
 from camera_node.faults import CameraFaultMonitor
 from camera_node.health import HealthServer, NodeParts, create_health_app, node_status, prometheus_text
 from camera_node.motion import MotionDetector
-from camera_node.motion_events import MotionEventRule, RoomIdentity
+from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage
-from nattvakt.events import Event
+from nattvakt.events import Event, Origin
 from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings
 from privacy import PrivacyFilter
 
-ROOM = RoomIdentity("node-h", "rum-h", "")
+ROOM = Origin("node-h", "rum-h", "")
 
 
 async def test_health_endpoint_reports_stage_timings() -> None:

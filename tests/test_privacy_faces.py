@@ -17,7 +17,8 @@ import pytest
 
 from benchmarks.face_leaks import LeakCounts, faces_in, measure
 from benchmarks.footage import OPENCV_DATA, VTEST, gmdcsa24_clips, read_frames
-from privacy import OUTGOING_LEVELS, PrivacyFilter, RawFrame
+from nattvakt.types import PRIVACY_LEVELS
+from privacy import PrivacyFilter, RawFrame
 from privacy.errors import FaceModelError
 from privacy.faces import MODEL_PATH, FaceDetector, shared_face_detector
 from privacy.filters import FilterConfig
@@ -42,8 +43,8 @@ def test_detector_finds_the_face_on_the_raw_still() -> None:
 def test_no_tier_or_level_of_the_still_shows_a_face() -> None:
     counts = measure([_still()], every=1)
     assert counts.raw == 1
-    assert counts.exposed == dict.fromkeys(["private", *OUTGOING_LEVELS], 0)
-    assert {level: counts.found[level] for level in OUTGOING_LEVELS} == dict.fromkeys(OUTGOING_LEVELS, 0)
+    assert counts.exposed == dict.fromkeys(["private", *PRIVACY_LEVELS], 0)
+    assert {level: counts.found[level] for level in PRIVACY_LEVELS} == dict.fromkeys(PRIVACY_LEVELS, 0)
 
 
 @needs_opencv_doc
@@ -63,7 +64,7 @@ def test_private_frame_hides_the_face_but_keeps_the_rest() -> None:
 def test_vtest_outgoing_levels_show_no_face() -> None:
     counts = measure(read_frames(VTEST, limit=24, width=640), every=8)
     assert counts.checked == 3
-    assert all(counts.found[level] == 0 for level in OUTGOING_LEVELS), counts
+    assert all(counts.found[level] == 0 for level in PRIVACY_LEVELS), counts
 
 
 def _clip_with_faces() -> Path:
@@ -76,7 +77,7 @@ def _clip_with_faces() -> Path:
 def test_bedroom_clip_outgoing_levels_show_no_face() -> None:
     counts: LeakCounts = measure(read_frames(_clip_with_faces(), limit=40), every=8)
     assert counts.raw >= 3, "the clip shows a face on its raw frames; otherwise this proves nothing"
-    assert all(counts.found[level] == 0 for level in OUTGOING_LEVELS), counts.found
+    assert all(counts.found[level] == 0 for level in PRIVACY_LEVELS), counts.found
     assert counts.exposed["private"] == 0
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from camera_node.synthetic import SyntheticScene
-from privacy import OUTGOING_LEVELS, OutgoingFrame, PrivateFrame, RawFrame, make_outgoing, make_private
+from nattvakt.types import PRIVACY_LEVELS
+from privacy import OutgoingFrame, PrivateFrame, RawFrame, make_outgoing, make_private
 
 
 def _raw() -> RawFrame:
@@ -38,7 +39,7 @@ def test_private_frame_is_blurred_and_read_only() -> None:
     assert soft < sharp * 0.6
 
 
-@pytest.mark.parametrize("level", OUTGOING_LEVELS)
+@pytest.mark.parametrize("level", PRIVACY_LEVELS)
 def test_outgoing_levels_keep_size_and_lose_detail(level: str) -> None:
     raw = _raw()
     out = make_outgoing(raw, level)  # type: ignore[arg-type]

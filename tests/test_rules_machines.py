@@ -9,18 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from camera_node.motion_events import RoomIdentity
 from camera_node.rules.hysteresis import Hysteresis, HysteresisConfig
 from camera_node.rules.posture import PostureConfig, is_lying, is_still
 from camera_node.rules.room import RoomRules
 from camera_node.rules.tracker import PersonBox, PersonTracker, TrackerConfig, merge_parts
 from camera_node.rules.zones import RoomZones
-from nattvakt.events import Event, Severity
+from nattvakt.events import Event, Origin, Severity
 from nattvakt.geometry import Box
 from nattvakt.settings import RuleSettings, ZoneSettings
 from privacy.observations import HIPS, SHOULDERS, Keypoint
 
-ROOM = RoomIdentity("node-t", "rum-t", "Anna")
+ROOM = Origin("node-t", "rum-t", "Anna")
 EPOCH = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 STANDING: Box = (0.40, 0.20, 0.55, 0.90)
 LYING: Box = (0.30, 0.78, 0.70, 0.98)

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from camera_node.motion_events import RoomIdentity
 from camera_node.rules.hysteresis import Hysteresis, HysteresisConfig
 from camera_node.rules.posture import Observation, PostureConfig, observe
 from camera_node.rules.situations import Situations, WallClock, monotonic_wall_clock
 from camera_node.rules.tracker import PersonBox, PersonTracker, Track, TrackerConfig
 from camera_node.rules.zones import RoomZones
-from nattvakt.events import Event, Severity
+from nattvakt.events import Event, Origin, Severity
 from nattvakt.geometry import Box, share_inside
 from nattvakt.settings import RuleSettings
 
@@ -39,7 +38,7 @@ class RoomRules:
 
     def __init__(
         self,
-        identity: RoomIdentity,
+        identity: Origin,
         zones: RoomZones,
         rules: RuleSettings,
         *,

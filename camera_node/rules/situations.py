@@ -7,8 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from camera_node.motion_events import RoomIdentity
-from nattvakt.events import Event, EventKind, Severity, new_event_id, utc_now
+from nattvakt.events import Event, EventKind, Origin, Severity, new_event_id, utc_now
 
 WallClock = Callable[[float], datetime]
 """Monotonic time (as the pipeline stamps frames) → UTC, for an event's start and end."""
@@ -26,7 +25,7 @@ def monotonic_wall_clock() -> WallClock:
 class Situations:
     """Open events of one room, by kind."""
 
-    def __init__(self, identity: RoomIdentity, wall: WallClock) -> None:
+    def __init__(self, identity: Origin, wall: WallClock) -> None:
         self._identity = identity
         self._wall = wall
         self._open: dict[str, Event] = {}

@@ -16,14 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from camera_node.motion import MotionResult
-from camera_node.motion_events import RoomIdentity
 from camera_node.perception_gate import GateInput, PerceptionGate
 from camera_node.rules.room import RoomRules
 from camera_node.rules.situations import WallClock
 from camera_node.rules.tracker import PersonBox
 from camera_node.rules.zones import RoomZones
 from camera_node.timing import StageTimings
-from nattvakt.events import Event, Severity
+from nattvakt.events import Event, Origin, Severity
 from nattvakt.geometry import Box
 from nattvakt.settings import NodeSettings
 from privacy.errors import PrivacyError
@@ -136,7 +135,7 @@ def _changed(grey: npt.NDArray[np.uint8] | None, before: npt.NDArray[np.uint8] |
 
 
 def build_detection_stage(
-    node: NodeSettings, identity: RoomIdentity, *, wall: WallClock | None = None, timings: StageTimings | None = None,
+    node: NodeSettings, identity: Origin, *, wall: WallClock | None = None, timings: StageTimings | None = None,
     load_error: str | None = None,
 ) -> DetectionStage:
     """The stage the node's settings describe. `load_error`: why the privacy filter could not load perception's
