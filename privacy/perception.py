@@ -3,8 +3,9 @@
 MoveNet MultiPose (`privacy.pose`) sees people lying, sitting and falling where box detectors do not, but finds
 at most six and misses small, distant ones (on vtest's street it found 57 % of NanoDet's pedestrians). NanoDet
 (`privacy.detector`) is the opposite. So every `box_every`-th perception run also runs NanoDet on the same raw
-frame, and its boxes that no pose person explains are added as people without keypoints; a box that a pose person
-explains lends that person its score when surer. While the last box run found a person the pose model did not
+frame (every run in a dark or grey picture, where the pose model is weakest), and its boxes that no pose person
+explains are added as people without keypoints; a box that a pose person explains lends that person its score when
+surer. While the last box run found a person the pose model did not
 (a crowd, someone small and far away, someone the pose model loses), NanoDet runs on every run: the pose model
 alone would lose them between box runs. Where the pose model sees everyone (a bedroom), every other run is
 enough, and a run costs ~13 ms less.
@@ -15,6 +16,9 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import replace
+
+import cv2
+import numpy as np
 
 from privacy.detector import PERSON, DetectorError, NanoDetDetector
 from privacy.detector.nanodet import DEFAULT_MODEL
@@ -33,6 +37,11 @@ EXPLAINED = 0.6
 """A box overlapping a pose person's box this much (IoU), or lying inside it and of a like size, is that person."""
 
 
+GREY_THUMB = (32, 24)
+GREY_SPREAD = 3.0
+"""Mean channel difference (0-255) under which a picture counts as grey; a dim colour room measures 5-20."""
+
+
 class Perceiver:
     """Pose model plus optional box detector; called from one thread (the pipeline's)."""
 
@@ -43,6 +52,7 @@ class Perceiver:
         self.boxes = boxes
         self.box_every = box_every
         self.runs = 0
+        self.box_runs = 0
         self._boxes_needed = False
         """The last box run found a sure person the pose model did not explain."""
 
@@ -51,8 +61,10 @@ class Perceiver:
         start = time.perf_counter()
         seen = self.pose.perceive(bgr)
         people = list(seen.people)
-        if self.boxes is not None and (self._boxes_needed or self.runs % self.box_every == 0):
+        if self.boxes is not None and (self._boxes_needed or self.runs % self.box_every == 0 or seen.enhanced
+                                       or is_grey(bgr)):
             self._boxes_needed = False
+            self.box_runs += 1
             h, w = bgr.shape[:2]
             # The raw frame as it is, also when dark: measured on 135 frames of 14 clips darkened to ~30 % with
             # noise, NanoDet found someone in 105 as they were, 84 after gamma 0.5, 91-94 after smoothing first;
@@ -68,6 +80,14 @@ class Perceiver:
                     people[match] = replace(people[match], score=d.score)
         self.runs += 1
         return Perception(tuple(people), seen.enhanced, seen.luma, (time.perf_counter() - start) * 1000)
+
+
+def is_grey(bgr: Pixels) -> bool:
+    """A picture without colour: an IR night camera's. The pose model hardly sees people in it (6 of 108 frames of
+    people down in the Le2i room made IR-like, against 81 in colour), so there the box detector runs on every look."""
+    thumb = cv2.resize(bgr, GREY_THUMB, interpolation=cv2.INTER_AREA).astype(np.int16)
+    spread = np.abs(thumb[:, :, 0] - thumb[:, :, 1]).mean() + np.abs(thumb[:, :, 1] - thumb[:, :, 2]).mean()
+    return bool(spread < GREY_SPREAD)
 
 
 def _covered(box: Box, by: Box) -> bool:

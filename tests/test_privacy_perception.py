@@ -13,6 +13,7 @@ from privacy import PrivacyFilter, RawFrame
 from privacy.faces import shared_face_detector
 from privacy.heads import head_region
 from privacy.observations import Keypoint, PersonObservation
+from privacy.perception import Perceiver, box_detector, is_grey
 from privacy.pose import letterbox, shared_pose_model
 
 DATA = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -95,6 +96,22 @@ def test_a_dark_picture_is_brightened_for_the_model_and_a_lit_one_is_not() -> No
     assert enhanced and luma == pytest.approx(25, abs=1) and blob.max() > 70  # gamma 0.5: 25 → ~80
     lit = np.full((240, 320, 3), 120, np.uint8)
     assert not letterbox(lit, 256, 80.0)[3]
+
+
+def test_in_a_grey_or_dark_picture_the_box_detector_runs_on_every_look() -> None:
+    """The pose model hardly sees people in an IR camera's grey picture: there the box detector must look every
+    time, not every `box_every`-th time as in colour by day."""
+    colour = np.zeros((480, 640, 3), np.uint8)
+    colour[:, :, 2] = 150
+    colour[:, :, 1] = 110
+    grey = np.full((480, 640, 3), 110, np.uint8)
+    dark = colour // 5
+    assert is_grey(grey) and not is_grey(colour) and not is_grey(dark)
+    for picture, expected in ((colour, 2), (grey, 4), (dark, 4)):
+        perceiver = Perceiver(shared_pose_model(), box_detector(), box_every=2)
+        for _ in range(4):
+            perceiver.perceive(picture)
+        assert perceiver.box_runs == expected
 
 
 def _person(keypoints: dict[int, tuple[float, float]], box: tuple[float, float, float, float]) -> PersonObservation:
