@@ -35,6 +35,8 @@ class RtspCamera:
     """Where the server's output goes (appended across restarts)."""
     user: str | None = None
     password: str | None = None
+    digest: bool = False
+    """Digest authentication, as most cameras ask for (Basic otherwise)."""
     path: str = "/cam"
     size: str = "320x240"
     alt_size: str = "640x360"
@@ -56,7 +58,7 @@ class RtspCamera:
         args = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--path", self.path, "--size", self.size,
                 "--alt-size", self.alt_size, "--fps", str(self.fps), "--codec", self.codec]
         if self.user:
-            args += ["--user", self.user, "--password", self.password or ""]
+            args += ["--user", self.user, "--password", self.password or ""] + (["--digest"] if self.digest else [])
         if self.clip is not None:
             args += ["--clip", str(self.clip)]
         seen = self.log.stat().st_size if self.log.exists() else 0

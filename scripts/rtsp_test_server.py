@@ -7,7 +7,7 @@ Runs under the system Python (python3-gi is not in the virtualenv). It checks a 
 stream profile is edited. A stalled camera is SIGSTOP from the outside; a reboot is a kill and a new process.
 
     rtsp_test_server.py --port 8554 [--path /cam] [--user U --password P] [--size 320x240] [--alt-size 640x360]
-                        [--fps 15] [--codec h264|h265] [--clip FILE.mp4]
+                        [--digest] [--fps 15] [--codec h264|h265] [--clip FILE.mp4]
 
 `--clip` serves an already H.264-encoded MP4 without re-encoding (benchmarks: the server must not eat the CPU the
 node's decoder is measured on). Prints `ready rtsp://127.0.0.1:PORT/PATH` once it listens.
@@ -57,6 +57,7 @@ def main() -> int:
     parser.add_argument("--path", default="/cam")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--digest", action="store_true", help="Digest authentication (most cameras) instead of Basic")
     parser.add_argument("--size", type=_size, default=(320, 240))
     parser.add_argument("--alt-size", type=_size, default=(480, 360))
     parser.add_argument("--fps", type=int, default=15)
@@ -86,7 +87,11 @@ def main() -> int:
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "camera-user")
-        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password or ""), token)
+        if args.digest:
+            auth.add_digest(args.user, args.password or "", token)
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+        else:
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password or ""), token)
         server.set_auth(auth)
         permissions = GstRtspServer.RTSPPermissions()
         permissions.add_permission_for_role("camera-user", GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS, True)
