@@ -10,6 +10,7 @@ is `resize()`.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -23,6 +24,16 @@ from nattvakt.redis_server import free_port
 SERVER_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "rtsp_test_server.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
 """python3-gi is a Debian package: the server runs under Debian's Python, not the virtualenv's."""
+
+
+def missing_server() -> str | None:
+    """Why the RTSP test camera cannot run on this machine (a node box need not have GStreamer), or None."""
+    probe = [SYSTEM_PYTHON, "-c", "import gi; gi.require_version('GstRtspServer', '1.0')"]
+    if not Path(SYSTEM_PYTHON).is_file() or subprocess.run(probe, capture_output=True).returncode != 0:
+        return "GStreamer's RTSP server is not installed (apt install python3-gi gir1.2-gst-rtsp-server-1.0)"
+    if shutil.which("gst-launch-1.0") is None:
+        return "gst-launch-1.0 is not installed (apt install gstreamer1.0-tools gstreamer1.0-plugins-ugly)"
+    return None
 
 
 class RtspServerError(RuntimeError):

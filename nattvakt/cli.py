@@ -27,7 +27,12 @@ def _build_parser() -> _Parser:
         dest="command", required=True, metavar="{demo,node,central,users,audit,consent,bench}", parser_class=_Parser
     )
     sub.add_parser("demo", help="start Redis (embedded if none configured), central and a sample camera node")
-    sub.add_parser("node", help="run one camera node")
+    node = sub.add_parser("node", help="run one camera node")
+    node.add_argument(
+        "--check-source", nargs="?", const="", metavar="URL",
+        help="open the camera URL (default: NATTVAKT_NODE__SOURCE), print resolution, fps, codec and decode time,"
+             " and exit 0 if frames came, 1 if not",
+    )
     sub.add_parser("central", help="run the night-patrol console")
     users = sub.add_parser("users", help="manage staff logins")
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="{add}", parser_class=_Parser)
@@ -92,6 +97,19 @@ def _run_node(settings: Settings) -> int:
     return 0
 
 
+def _check_source(settings: Settings, url: str) -> int:
+    """`nattvakt node --check-source [URL]`: without URL, the configured source (no password on the command line)."""
+    from camera_node.network_source import NetworkOptions
+    from camera_node.source_check import check_source
+    from nattvakt.settings import redact_url
+
+    if "://" not in url:
+        print(f"nattvakt node: --check-source takes a camera URL (rtsp://...), got {redact_url(url)!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return check_source(url, NetworkOptions.from_settings(settings.node))
+
+
 def _users_add(settings: Settings, args: argparse.Namespace) -> int:
     from central.db import open_store
     from central.staff.service import upsert_staff
@@ -139,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "central":
             return _run_central(settings)
         if args.command == "node":
+            if args.check_source is not None:
+                return _check_source(settings, args.check_source or settings.node.source)
             return _run_node(settings)
         if args.command == "bench":
             return _run_bench(args.benchmark, args.options)
