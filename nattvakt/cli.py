@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from typing import NoReturn
 
@@ -78,7 +79,16 @@ def _run_central(settings: Settings) -> int:
     return 0
 
 
+def _quiet_video_libraries(settings: Settings) -> None:
+    """FFmpeg and OpenCV print their own stderr line at every reconnect attempt, outside logging; the node logs each
+    cause once itself (with the camera's answer), so below DEBUG they only speak when fatal. Before cv2 loads."""
+    if settings.log_level != "DEBUG":
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")  # AV_LOG_FATAL
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+
 def _run_node(settings: Settings) -> int:
+    _quiet_video_libraries(settings)
     from camera_node.capture import CaptureError, check_source_spec
     from camera_node.node import run_node
 
@@ -99,6 +109,7 @@ def _run_node(settings: Settings) -> int:
 
 def _check_source(settings: Settings, url: str) -> int:
     """`nattvakt node --check-source [URL]`: without URL, the configured source (no password on the command line)."""
+    _quiet_video_libraries(settings)
     from camera_node.network_source import NetworkOptions
     from camera_node.source_check import check_source
     from nattvakt.settings import redact_url
