@@ -13,9 +13,11 @@ outside `privacy`, `total` and the per-frame figures.
 Node load: the whole node's CPU (every thread, ONNX Runtime's included) as a share of one core,
 at the node's 10 fps, on a scene with people moving (vtest.avi) and on an empty, still room
 (the synthetic `noise` scene: an empty room under heavy IR sensor noise); `[frames.load]` limits.
-Exits 1 when a 640x480 budget is broken. One thread for the frame path, as the budgets say.
+Capture (`benchmarks/capture.py`): decoding a real RTSP camera's H.264 stream at 640x480 (sub-stream) and 1920x1080
+(main stream), 25 fps: decode ms per frame p50/p99 and the node's CPU for it; `[frames.capture_<W>x<H>]` limit both.
+Exits 1 when a 640x480 budget or a capture budget is broken. One thread for the frame path, as the budgets say.
 
-    python -m benchmarks.frames [--quick]      or      nattvakt bench frames [--quick]
+    python -m benchmarks.frames [--quick] [--no-capture]      or      nattvakt bench frames [--quick]
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks import capture
 from benchmarks.budgets import BUDGETS_PATH, BudgetError, load_budgets
 from benchmarks.footage import VTEST, gmdcsa24_clips, read_frames, video_fps
 from benchmarks.onsets import OnsetScore, score_onsets, spans_from_flags
-from benchmarks.results import BenchResult
+from benchmarks.results import BenchResult, Figure
 from camera_node.faults import CameraFaultMonitor
 from camera_node.motion import MotionConfig, MotionDetector
 from camera_node.motion_events import MotionEventRule
@@ -273,7 +276,8 @@ def load_limits() -> dict[str, float]:
     return {key: float(value) for key, value in table.items()}
 
 
-def _results(result: RunResult, budgets: dict[str, dict[str, float]]) -> BenchResult:
+def _results(result: RunResult, budgets: dict[str, dict[str, float]],
+             captured: list[capture.CaptureFigures]) -> BenchResult:
     out = BenchResult("frames")
     for stage in STAGES:
         out.latency_stage(stage, result.timings.samples(stage), budgets.get(stage, {}))
@@ -282,6 +286,11 @@ def _results(result: RunResult, budgets: dict[str, dict[str, float]]) -> BenchRe
     if result.frames:
         out.notes["fps one thread (wall)"] = round(result.frames / result.wall_s, 1)
         out.notes["CPU ms per frame"] = round(result.cpu_s * 1000 / result.frames, 3)
+    limits = capture.capture_limits()
+    for figures in captured:
+        decoded = out.latency_stage(figures.key, figures.decode_ms, limits.get(figures.key, {}))
+        decoded.figures.append(Figure("cpu_share", round(figures.cpu_share, 4), "share of one core",
+                                    limits.get(figures.key, {}).get("max_cpu_share")))
     for name, q in result.quality.items():
         out.notes[f"motion onsets {name}: precision / recall / false per hour"] = (
             f"{q.precision:.3f} / {q.recall:.3f} / {q.false_per_hour:.1f}"
@@ -297,15 +306,23 @@ def main(argv: list[str] | None = None) -> int:
         "--clock", choices=["wall", "cpu"], default="wall",
         help="time stages by the monotonic wall clock (default) or by this thread's CPU time (on a loaded machine)",
     )
+    parser.add_argument("--no-capture", action="store_true", help="skip the RTSP capture stage")
+    parser.add_argument("--capture-seconds", type=float, default=10.0, help="seconds of camera stream per size")
     parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     args = parser.parse_args(argv)
     try:
         budgets = load_budgets("frames", STAGES)
+        capture.capture_limits()
     except BudgetError as exc:
         print(f"bench frames: {exc}", file=sys.stderr)
         return 2
     cv2.setNumThreads(1)
     broken: list[str] = []
+    captured: list[capture.CaptureFigures] = []
+    if not args.no_capture:  # first, while nothing of this run has warmed the caches or the CPU
+        capture_sizes = [(640, 480)] if args.quick else [(640, 480), (1920, 1080)]
+        capture_broken, captured = capture.run(capture_sizes, 2.0 if args.quick else args.capture_seconds)
+        broken += capture_broken
     sizes = [(640, 480)] if args.quick else [(640, 480), (1280, 720)]
     for width, height in sizes:
         result = RunResult()
@@ -327,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             broken += check_budgets(result, budgets)
             broken += check_load(load_scenes(60 if args.quick else None))
             if args.results:
-                _results(result, budgets).write(args.results)
+                _results(result, budgets, captured).write(args.results)
     if broken:
         print("bench frames: budget broken: " + "; ".join(broken), file=sys.stderr)
         return 1

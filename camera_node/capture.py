@@ -1,4 +1,4 @@
-"""Camera sources and the capture thread (latest frame wins, reconnect with backoff).
+"""Camera sources and the capture thread (latest frame wins, reconnect with backoff, the cause logged once).
 
 The raw frame exists only here and in `privacy`; the capture thread hands out `RawFrame`
 objects whose pixels nothing downstream can read. The thread never dies of a source's error:
@@ -18,16 +18,15 @@ from typing import Any, Protocol, cast
 import cv2
 import numpy as np
 
-from camera_node.errors import CameraNodeError
+from camera_node.errors import CaptureError as CaptureError  # re-exported: the source's callers catch it here
+from camera_node.network_source import NetworkOptions, NetworkSource
+from camera_node.rtsp_probe import REFUSED
 from camera_node.synthetic import SCENARIOS, Scenario, SyntheticScene
 from nattvakt.backoff import Backoff
+from nattvakt.settings import NodeSettings, redact_url
 from privacy.frames import Pixels, RawFrame
 
 log = logging.getLogger(__name__)
-
-
-class CaptureError(CameraNodeError):
-    """A source could not be opened or read."""
 
 
 class Source(Protocol):
@@ -129,13 +128,16 @@ class OpenCVSource:
             self._cap = None
 
 
-def open_source(spec: str, *, width: int, height: int, fps: float, loop: bool) -> Source:
-    """Factory: `synthetic` (or `synthetic:<scenario>`), a file path, a device index, or a URL."""
+def open_source(spec: str, *, width: int, height: int, fps: float, loop: bool,
+                network: NetworkOptions | None = None) -> Source:
+    """Factory: `synthetic` (or `synthetic:<scenario>`), a file path, a device index, or a camera URL."""
     if spec == "synthetic" or spec.startswith("synthetic:"):
         scenario = spec.partition(":")[2] or "walk"
         if scenario not in SCENARIOS:
             raise CaptureError(f"unknown synthetic scenario in {spec!r}; allowed: {', '.join(SCENARIOS)}")
         return SyntheticSource(width, height, fps, scenario)
+    if "://" in spec:
+        return NetworkSource(spec, network)
     return OpenCVSource(spec, loop=loop)
 
 
@@ -152,6 +154,8 @@ class CaptureStats:
     dropped: int = 0
     """Frames replaced by a newer one before the pipeline took them (latest frame wins)."""
     reconnects: int = 0
+    open_failures: int = 0
+    """Attempts to open the source that failed (each followed by a backoff wait)."""
     bad_frames: int = 0
     """Frames skipped: empty, corrupt or of a pixel format we cannot convert."""
     converted: int = 0
@@ -163,18 +167,31 @@ class CaptureStats:
 class CaptureThread:
     """Reads a source in its own thread; `latest()` returns the newest unseen frame only."""
 
-    def __init__(self, source: Source, *, max_backoff_s: float = 10.0) -> None:
+    def __init__(self, source: Source, *, max_backoff_s: float = 10.0, first_backoff_s: float | None = None,
+                 refused_backoff_s: float | None = None) -> None:
         self.source = source
         self.stats = CaptureStats()
         self.finished = False
         """True once the source ended for good (a file without `loop`); the thread has stopped."""
-        self._max_backoff_s = max_backoff_s
-        self._first_backoff_s = min(0.5, max_backoff_s)
+        self.problem: str | None = None
+        """Why no frames flow now (a `CaptureError.cause`: unauthorized, stalled, ...); None while they do."""
+        self.problem_detail: str | None = None
+        """The same as one line for people, credentials redacted."""
+        first = min(0.5, max_backoff_s) if first_backoff_s is None else first_backoff_s
+        self._retry = Backoff(first, max_backoff_s)
+        # A refused password or path will not fix itself in seconds, and cameras lock accounts that keep guessing.
+        self._refused_retry = Backoff(first, max(refused_backoff_s or max_backoff_s, first))
+        self._logged: str | None = None
         self._cond = threading.Condition()
         self._latest: RawFrame | None = None
         self._shape: tuple[int, int] | None = None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"capture {source.description}", daemon=True)
+
+    @classmethod
+    def for_node(cls, source: Source, cfg: NodeSettings) -> CaptureThread:
+        return cls(source, max_backoff_s=cfg.source_retry_max_s, first_backoff_s=cfg.source_retry_first_s,
+                   refused_backoff_s=cfg.source_refused_retry_max_s)
 
     def start(self) -> None:
         self._thread.start()
@@ -205,16 +222,17 @@ class CaptureThread:
         return cast(Pixels, pixels)
 
     def _run(self) -> None:
-        retry = Backoff(self._first_backoff_s, self._max_backoff_s)
         while not self._stopping.is_set():
             try:
                 self.source.open()
             except Exception as exc:  # CaptureError, or whatever a backend raises (cv2.error): retry, never die
-                delay = retry.next()
-                log.warning("%s: cannot open: %s; retrying in %.1f s", self.source.description, exc, delay)
-                self._stopping.wait(delay)
+                self.stats.open_failures += 1
+                cause = exc.cause if isinstance(exc, CaptureError) else "open_failed"
+                retry = self._refused_retry if cause in REFUSED else self._retry
+                detail = str(exc) if isinstance(exc, CaptureError) else f"cannot open {self.source.description}: {exc}"
+                self._wait_after(cause, detail, retry.next())
                 continue
-            good = self._read_until_lost()
+            good, cause, why = self._read_until_lost()
             self._close()
             if getattr(self.source, "ended", False):
                 log.info("camera source %s ended after %d frame(s)", self.source.description, self.stats.frames)
@@ -224,11 +242,23 @@ class CaptureThread:
                 return
             self.stats.reconnects += 1
             if good:  # only a session that gave a frame proves the camera works: then start the backoff over
-                retry.reset()
-            delay = retry.next(grow=not good)
-            log.warning("camera source %s lost after %d good frame(s); reconnecting in %.1f s",
-                        self.source.description, good, delay)
-            self._stopping.wait(delay)  # never a tight loop, even when open works but reading does not
+                self._retry.reset()
+                self._refused_retry.reset()
+                self._logged = None  # a new incident: say so, even for the same cause as last time
+            delay = self._retry.next(grow=not good)
+            # Never a tight loop, even when open works but reading does not.
+            self._wait_after(cause, f"camera source {self.source.description} lost after {good} good frame(s): {why}",
+                             delay)
+
+    def _wait_after(self, cause: str, detail: str, delay: float) -> None:
+        """Record why frames stopped and wait; log the cause once, not at every retry of the same failure."""
+        self.problem, self.problem_detail = cause, redact_url(detail)
+        if cause != self._logged:
+            log.warning("%s; retrying with backoff (next attempt in %.1f s)", self.problem_detail, delay)
+            self._logged = cause
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug("%s; still failing, next attempt in %.1f s", self.problem_detail, delay)
+        self._stopping.wait(delay)
 
     def _close(self) -> None:
         try:
@@ -236,17 +266,16 @@ class CaptureThread:
         except Exception:
             log.exception("closing camera source %s failed", self.source.description)
 
-    def _read_until_lost(self) -> int:
-        """Read until the source fails; returns how many good frames this session gave."""
+    def _read_until_lost(self) -> tuple[int, str, str]:
+        """Read until the source fails: how many good frames this session gave, and why it ended (cause, words)."""
         good = 0
         while not self._stopping.is_set():
             try:
                 pixels = self.source.read()
             except Exception as exc:  # CaptureError or a backend's own error (cv2.error): a lost source
-                log.warning("%s: read failed: %s", self.source.description, exc)
-                return good
+                return good, exc.cause if isinstance(exc, CaptureError) else "read_error", str(exc)
             if pixels is None:
-                return good
+                return good, "closed", "the stream ended or the connection closed"
             try:
                 frame = RawFrame(self._as_bgr(pixels), index=self.stats.frames, captured_at=time.time())
             except (TypeError, ValueError, cv2.error) as exc:
@@ -257,6 +286,9 @@ class CaptureThread:
                     )
                 continue
             good += 1
+            if self.problem is not None:
+                log.info("%s: frames are flowing again (after: %s)", self.source.description, self.problem)
+                self.problem = self.problem_detail = None
             if frame.shape != self._shape:
                 if self._shape is not None:
                     self.stats.size_changes += 1
@@ -268,7 +300,7 @@ class CaptureThread:
                 self._latest = frame
                 self.stats.frames += 1
                 self._cond.notify()
-        return good
+        return good, "stopped", "capture stopped"
 
 
 def check_source_spec(spec: str) -> None:
@@ -283,7 +315,8 @@ def check_source_spec(spec: str) -> None:
         scheme = spec.split("://", 1)[0].lower()
         if scheme not in {"rtsp", "rtsps", "http", "https"}:
             raise CaptureError(
-                f"unsupported camera source scheme {scheme!r} in {spec!r}; use rtsp, http(s), a file or an index"
+                f"unsupported camera source scheme {scheme!r} in {redact_url(spec)!r};"
+                " use rtsp, http(s), a file or an index"
             )
         return
     if not Path(spec).is_file():

@@ -54,8 +54,11 @@ class CameraFaultMonitor:
         self.active: FaultReason | None = None
         """The reason of the open fault, for the node's status."""
 
-    def update(self, grey: np.ndarray | None, crc: int, at: float) -> Event | None:
-        """Feed one pipeline turn: the frame's small grey copy and raw checksum, or None without a frame."""
+    def update(self, grey: np.ndarray | None, crc: int, at: float, cause: str | None = None) -> Event | None:
+        """Feed one pipeline turn: the frame's small grey copy and raw checksum, or None without a frame.
+
+        `cause` is capture's word for why no frame came (unauthorized, not_found, stalled, ...): a lost camera's
+        event carries it, so whoever visits knows whether to bring a password or a ladder."""
         reason = classify(grey, crc, self._previous_crc)
         if grey is not None:
             self._previous_crc = crc
@@ -70,10 +73,11 @@ class CameraFaultMonitor:
                 recipient=self._identity.recipient,
                 kind="camera_fault",
                 severity=Severity.HIGH,
-                details={"reason": reason, "after_s": round(at - self._since, 1)},
+                details={"reason": reason, "after_s": round(at - self._since, 1)}
+                | ({"cause": cause} if reason == "lost" and cause else {}),
             )
             self.active = reason
-            log.warning("%s: camera fault: %s", self._identity.node, reason)
+            log.warning("%s: camera fault: %s%s", self._identity.node, reason, f" ({cause})" if cause else "")
             return self._open
         return None
 

@@ -52,6 +52,7 @@ def node_status(parts: NodeParts) -> dict[str, Any]:
         "fps": round(parts.pipeline.processed / uptime, 2),
         "capture": asdict(parts.capture.stats),
         "camera_fault": processor.faults.active,
+        "camera_problem": parts.capture.problem_detail,  # why frames stopped, the camera URL redacted
         "stages_ms": {stage: asdict(summary) for stage, summary in processor.timings.summary().items()},
         "counters": dict(processor.timings.counters),
         "privacy": asdict(processor.privacy.stats),
@@ -99,9 +100,9 @@ def prometheus_text(status: dict[str, Any]) -> str:
     metric("nattvakt_node_frames_processed_total", "counter", "Frames through the pipeline",
            [("", status["processed"])])
     metric("nattvakt_node_fps", "gauge", "Frames per second since start", [("", status["fps"])])
-    for key in ("dropped", "reconnects", "bad_frames", "size_changes"):
+    for key in ("dropped", "reconnects", "open_failures", "bad_frames", "size_changes"):
         metric(f"nattvakt_node_capture_{key}_total", "counter", f"Capture {key.replace('_', ' ')}",
-               [("", capture[key])])
+               [("", capture.get(key, 0))])
     metric("nattvakt_node_camera_fault", "gauge", "1 while the camera is lost, frozen, black or covered",
            [("", 1.0 if status["camera_fault"] else 0.0)])
     stages = status["stages_ms"]

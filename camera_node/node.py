@@ -15,6 +15,7 @@ from camera_node.heartbeat import HeartbeatSender
 from camera_node.lookin_runtime import LookinRuntime
 from camera_node.motion import MotionConfig, MotionDetector
 from camera_node.motion_events import MotionEventRule
+from camera_node.network_source import NetworkOptions
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage, build_privacy_filter
@@ -32,8 +33,9 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[Event], None
 async def run_node(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then stop every thread and task it owns."""
     cfg = settings.node
-    source = open_source(cfg.source, width=cfg.width, height=cfg.height, fps=cfg.fps, loop=cfg.loop)
-    capture = CaptureThread(source)
+    source = open_source(cfg.source, width=cfg.width, height=cfg.height, fps=cfg.fps, loop=cfg.loop,
+                         network=NetworkOptions.from_settings(cfg))
+    capture = CaptureThread.for_node(source, cfg)
     publisher = open_publisher(settings)
     heartbeat = HeartbeatSender.for_node(settings, publisher)
     consent = ConsentWatcher.for_node(settings, publisher.submit)

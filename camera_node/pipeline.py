@@ -86,9 +86,10 @@ class FrameProcessor:
         perceive = self.detect is not None and self.detect.perception_due(now, self.last_motion, self.motion.last_grey)
         return self.privacy.make_private(raw, motion_hint=self.last_motion.moving, perceive=perceive)
 
-    def no_frame(self, now: float) -> list[Event]:
-        """A turn in which capture had nothing: events may still end, and a lost camera is a fault."""
-        events = [self.rule.update(_NO_FRAME, now), self.faults.update(None, 0, now)]
+    def no_frame(self, now: float, cause: str | None = None) -> list[Event]:
+        """A turn in which capture had nothing (`cause`: capture's word for why): events may still end, and a lost
+        camera is a fault."""
+        events = [self.rule.update(_NO_FRAME, now), self.faults.update(None, 0, now, cause)]
         return [event for event in events if event is not None]
 
     def process(self, private: PrivateFrame, now: float, privacy_ms: float) -> list[Event]:
@@ -144,7 +145,7 @@ class FramePipeline:
             raw = self._capture.latest(timeout=0.5)
             now = time.monotonic()
             if raw is None:
-                events = self.processor.no_frame(now)
+                events = self.processor.no_frame(now, self._capture.problem)
             else:
                 start = self.processor.clock()
                 try:

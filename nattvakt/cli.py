@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from typing import NoReturn
 
@@ -27,7 +28,12 @@ def _build_parser() -> _Parser:
         dest="command", required=True, metavar="{demo,node,central,users,audit,consent,bench}", parser_class=_Parser
     )
     sub.add_parser("demo", help="start Redis (embedded if none configured), central and a sample camera node")
-    sub.add_parser("node", help="run one camera node")
+    node = sub.add_parser("node", help="run one camera node")
+    node.add_argument(
+        "--check-source", nargs="?", const="", metavar="URL",
+        help="open the camera URL (default: NATTVAKT_NODE__SOURCE), print resolution, fps, codec and decode time,"
+             " and exit 0 if frames came, 1 if not",
+    )
     sub.add_parser("central", help="run the night-patrol console")
     users = sub.add_parser("users", help="manage staff logins")
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="{add}", parser_class=_Parser)
@@ -73,7 +79,16 @@ def _run_central(settings: Settings) -> int:
     return 0
 
 
+def _quiet_video_libraries(settings: Settings) -> None:
+    """FFmpeg and OpenCV print their own stderr line at every reconnect attempt, outside logging; the node logs each
+    cause once itself (with the camera's answer), so below DEBUG they only speak when fatal. Before cv2 loads."""
+    if settings.log_level != "DEBUG":
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")  # AV_LOG_FATAL
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+
 def _run_node(settings: Settings) -> int:
+    _quiet_video_libraries(settings)
     from camera_node.capture import CaptureError, check_source_spec
     from camera_node.node import run_node
 
@@ -90,6 +105,20 @@ def _run_node(settings: Settings) -> int:
         print(f"nattvakt node: {exc} (NATTVAKT_DATA_DIR, NATTVAKT_NODE__NODE_ID)", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_source(settings: Settings, url: str) -> int:
+    """`nattvakt node --check-source [URL]`: without URL, the configured source (no password on the command line)."""
+    _quiet_video_libraries(settings)
+    from camera_node.network_source import NetworkOptions
+    from camera_node.source_check import check_source
+    from nattvakt.settings import redact_url
+
+    if "://" not in url:
+        print(f"nattvakt node: --check-source takes a camera URL (rtsp://...), got {redact_url(url)!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return check_source(url, NetworkOptions.from_settings(settings.node))
 
 
 def _users_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -139,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "central":
             return _run_central(settings)
         if args.command == "node":
+            if args.check_source is not None:
+                return _check_source(settings, args.check_source or settings.node.source)
             return _run_node(settings)
         if args.command == "bench":
             return _run_bench(args.benchmark, args.options)

@@ -23,7 +23,7 @@ from central.staff.service import upsert_staff
 from nattvakt.childproc import die_with_parent
 from nattvakt.netcheck import ensure_port_free
 from nattvakt.redis_server import RedisServer, start_redis
-from nattvakt.settings import Settings
+from nattvakt.settings import Settings, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,8 @@ def run_demo(settings: Settings) -> int:
         print(
             f"\nNattvakt is running.\n  Console:  {base}/\n  Login:    {DEMO_USER} / {password}   (night staff)\n"
             f"  Manager:  {DEMO_MANAGER} / {manager_password}   (nurse_admin: consent, schedules, follow-up)\n"
-            f"  Camera:   node {settings.node.node_id} in room {settings.node.room} ({settings.node.source})\n"
+            f"  Camera:   node {settings.node.node_id} in room {settings.node.room}"
+            f" ({redact_url(settings.node.source)})\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )

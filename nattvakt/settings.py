@@ -6,8 +6,10 @@ field is set with a double underscore, e.g. `NATTVAKT_CENTRAL__PORT=8001`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -146,7 +148,21 @@ class NodeSettings(BaseModel):
     recipient: str = Field("", max_length=128)
     """Care recipient living in the room (empty when unassigned)."""
     source: str = "synthetic"
-    """Camera source: `synthetic`, a file path, a V4L2 index such as `0`, or an rtsp:// or http(s):// URL."""
+    """Camera source: `synthetic`, a file path, a V4L2 index such as `0`, or an rtsp:// or http(s):// URL (a user
+    and password in the URL are never logged or shown: see `redact_url`). Prefer the camera's sub-stream."""
+    source_transport: Literal["tcp", "udp"] = "tcp"
+    """RTSP transport: TCP loses no packets on a busy Wi-Fi or switch (UDP loss smears the picture)."""
+    source_open_timeout_s: float = Field(10.0, ge=0.5, le=120)
+    """Seconds opening a network camera may take before the attempt counts as failed (a camera still booting)."""
+    source_read_timeout_s: float = Field(5.0, ge=0.2, le=120)
+    """A network camera that sends no frame this long (connection open, picture stalled) is dropped and reconnected."""
+    source_retry_first_s: float = Field(0.5, ge=0.01, le=60)
+    """First wait before reconnecting a lost camera; it doubles after each failed attempt."""
+    source_retry_max_s: float = Field(10.0, ge=0.05, le=600)
+    """Longest wait between reconnects: a rebooted camera is back in the picture at most this long after it is up."""
+    source_refused_retry_max_s: float = Field(120.0, ge=0.05, le=3600)
+    """Longest wait between attempts while the camera refuses the user, password or path (many cameras lock an
+    account after a few wrong passwords in a row)."""
     loop: bool = True
     """Loop a file source (for demos and tests)."""
     fps: float = Field(10.0, gt=0, le=60)
@@ -205,6 +221,20 @@ class NodeSettings(BaseModel):
     """STUN/TURN servers this node uses for look-ins (JSON), usually the same as `central.ice_servers`."""
 
 
+    @model_validator(mode="after")
+    def _retry_order(self) -> NodeSettings:
+        if self.source_retry_first_s > min(self.source_retry_max_s, self.source_refused_retry_max_s):
+            raise ValueError(
+                f"source_retry_first_s={self.source_retry_first_s!r} must not exceed source_retry_max_s and"
+                " source_refused_retry_max_s"
+            )
+        return self
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """The camera URL's user and password stay out of every repr (a setting printed in a log or a traceback)."""
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "source" else value
+
     @field_validator("motion_ignore")
     @classmethod
     def _polygons_inside_view(
@@ -261,6 +291,19 @@ class Settings(BaseSettings):
         return self.redis_url or "redis://127.0.0.1:6379/0"
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s'\"]*@")
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:user|username|usr|password|passwd|pwd|pass|token|key|auth)=)[^&#\s'\"]*")
+
+
+def redact_url(text: str) -> str:
+    """`text` with every URL's user and password, and credential query parameters, replaced by `***`.
+
+    Cameras take credentials in the URL (`rtsp://admin:secret@...`, `?user=...&password=...`); only this form of a
+    source may reach a log line, an event, the health endpoint or a metric. Works on free text that quotes a URL too.
+    """
+    return _SECRET_QUERY.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
+
+
 class SettingsError(NattvaktError, ValueError):
     """A setting has a value that is not allowed; the message names the variable."""
 
@@ -276,4 +319,4 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = _env_name(tuple(first["loc"]))
-        raise SettingsError(f"bad setting {name}={first.get('input')!r}: {first['msg']}") from exc
+        raise SettingsError(redact_url(f"bad setting {name}={first.get('input')!r}: {first['msg']}")) from exc

@@ -1,9 +1,9 @@
 """Shared fixtures: a private real Redis per test session, settings, the app with logged-in staff clients (on SQLite
-and PostgreSQL), and a headless browser."""
+and PostgreSQL), a headless browser, and real RTSP cameras on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +13,7 @@ import pytest
 import redis
 from playwright.sync_api import BrowserContext
 
+from benchmarks.rtsp_camera import RtspCamera
 from central.app import create_app
 from central.db import open_store
 from central.staff.service import upsert_staff
@@ -22,6 +23,9 @@ from tests.browser import chromium
 from tests.postgres_db import throwaway_database
 
 STAFF_PASSWORD = "natt-test-lösen"
+CAMERA_USER = "kamera-admin"
+CAMERA_PASSWORD = "Hemlig-Kamera-7731"
+"""Distinctive, so a test can grep for it in every output the node makes."""
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +137,27 @@ def browser(tmp_path: Path) -> Iterator[BrowserContext]:
     """Headless Chromium (Debian's) at a tablet's size, for the console's browser tests."""
     with chromium(tmp_path / "profile", 1024, 768) as context:
         yield context
+
+
+@pytest.fixture
+def rtsp_cameras(tmp_path: Path) -> Iterator[Callable[..., RtspCamera]]:
+    """Start real RTSP cameras (GStreamer's RTSP server, user and password checked); all are stopped afterwards."""
+    started: list[RtspCamera] = []
+
+    def start(**options: object) -> RtspCamera:
+        options.setdefault("user", CAMERA_USER)
+        options.setdefault("password", CAMERA_PASSWORD)
+        camera = RtspCamera(log=tmp_path / f"rtsp-{len(started)}.log", **options)  # type: ignore[arg-type]
+        started.append(camera)
+        camera.start()
+        return camera
+
+    yield start
+    for camera in started:
+        camera.stop()
+
+
+@pytest.fixture
+def rtsp_camera(rtsp_cameras: Callable[..., RtspCamera]) -> RtspCamera:
+    """One real RTSP camera: 320x240 H.264 at 15 fps, user `CAMERA_USER`, password `CAMERA_PASSWORD`."""
+    return rtsp_cameras()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import frames
+from benchmarks import capture, frames
 from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.onsets import score_onsets, spans_from_flags
 
@@ -40,7 +40,9 @@ def test_quick_run_prints_stages_quality_and_verdicts(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert code in (0, 1)  # over budget is the benchmark's verdict, not this test's
     for needle in ("privacy  mean", "motion   mean", "total    mean", "motion reference lean", "motion onsets [ours]",
-                   "budget", "fps on one thread", "node load", "of one core on empty still room"):
+                   "budget", "fps on one thread", "node load", "of one core on empty still room",
+                   "capture over RTSP, 640x480 h264 at 25 fps", "budget OK  capture_640x480.max_cpu_share",
+                   "node CPU for capture"):
         assert needle in out, out
 
 
@@ -51,3 +53,17 @@ def test_onset_scoring() -> None:
     assert (score.found_onsets, score.correct, score.false_events) == (1, 1, 1)
     assert score.precision == 0.5 and score.recall == 1.0
     assert score.static_s == pytest.approx(5.0 - 3.5)
+
+
+def test_capture_budgets_are_read_and_checked(tmp_path: Path) -> None:
+    limits = capture.capture_limits()
+    assert set(limits) >= {"capture_640x480", "capture_1920x1080"}
+    assert set(limits["capture_640x480"]) == {"p50_ms", "p99_ms", "max_cpu_share"}
+    path = tmp_path / "budgets.toml"
+    path.write_text("[frames.capture_640x480]\nmax_cpu_share = -1\n")
+    with pytest.raises(BudgetError, match=r"frames\.capture_640x480\.max_cpu_share"):
+        capture.capture_limits(path)
+    over = capture.CaptureFigures((640, 480), "h264", 3, [1.0, 2.0, 30.0], 0.5, 25.0)
+    assert capture.check(over, {"capture_640x480": {"p50_ms": 3.0, "max_cpu_share": 0.1}}) == [
+        "capture_640x480.max_cpu_share = 0.500 > 0.1"
+    ]
