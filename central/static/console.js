@@ -178,10 +178,43 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ username: $("username").value, password: $("password").value }),
     });
+    if (response.status === 429) { pauseLogin(Number(response.headers.get("Retry-After")) || 60); return; }
     if (!response.ok) { $("login-error").textContent = t("login_failed"); return; }
     $("password").value = "";
     startFeed();
   });
+
+  // Locked out after failed logins: say so, count down to the moment a try is allowed, and say what to do meanwhile.
+  // Sending is held back while paused: every try would be refused and only look like another wrong password.
+  let pausedUntil = 0;
+  let pauseTimer = null;
+  function pauseLogin(seconds) {
+    pausedUntil = Date.now() + seconds * 1000;
+    clearInterval(pauseTimer);
+    pauseTimer = setInterval(showPause, 250);
+    showPause();
+  }
+
+  function showPause() {
+    const left = Math.ceil((pausedUntil - Date.now()) / 1000);
+    const box = $("login-paused");
+    const submit = $("login").querySelector('button[type="submit"]');
+    if (left <= 0) {
+      clearInterval(pauseTimer);
+      pauseTimer = null;
+      submit.disabled = false;
+      box.hidden = true;
+      if (pausedUntil) $("login-error").textContent = t("login_retry_now");
+      pausedUntil = 0;
+      return;
+    }
+    submit.disabled = true;
+    box.hidden = false;
+    $("login-error").textContent = "";
+    const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    $("login-paused-text").textContent = t("login_paused").replace("{wait}", clock);
+    $("login-paused-help").textContent = t("login_paused_help");
+  }
 
   $("logout").addEventListener("click", async () => {
     await fetch("/api/logout", { method: "POST" });
