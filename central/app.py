@@ -28,6 +28,7 @@ from central.csrf import CrossOriginGuard
 from central.db import open_store
 from central.events import ops_router
 from central.events import router as events
+from central.events.bus_state import BUS_DOWN_DETAIL
 from central.events.consumer import EventConsumer
 from central.events.feed import EventFeed
 from central.followup import router as followup
@@ -118,6 +119,15 @@ def create_app(settings: Settings) -> FastAPI:
             {"type": "about:blank", "title": "Service Unavailable", "status": 503,
              "detail": "the database is unreachable; documenting is temporarily unavailable"},
             status_code=503, media_type="application/problem+json", headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(RedisError)
+    async def bus_unreachable(_request: Request, exc: RedisError) -> JSONResponse:
+        """The event bus is away: 503 with the reason (the console shows it as an alarm), never a 500."""
+        log.error("event bus unreachable: %s", exc)
+        return JSONResponse(
+            {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": BUS_DOWN_DETAIL},
+            status_code=503, media_type="application/problem+json", headers={"Retry-After": "3"},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -21,6 +21,7 @@ from central.dependencies import (
     RoleCheck,
     current_staff,
 )
+from central.events.bus_state import BusState, bus_state
 from central.events.feed import FeedItem
 from central.events.schemas import FeedEntry
 from central.staff.service import staff_for_token
@@ -34,6 +35,8 @@ STREAM_ROLES = CARE_ROLES
 """Who may follow the live feed: the roles of `CareStaffDep`."""
 SESSION_RECHECK_S = 30.0
 """A quiet stream re-checks its login this often; a busy one before every event it sends."""
+BUS_BEAT_S = 2.0
+"""A quiet stream says how the bus is this often: the page's sign of life from central (it waits a few beats)."""
 
 
 def _entry(item: FeedItem) -> FeedEntry:
@@ -62,27 +65,43 @@ def stream_login(request: Request) -> str:
 
 @router.get("/stream", response_class=EventSourceResponse)
 async def stream_events(
-    request: Request, feed: FeedDep, token: Annotated[str, Depends(stream_login)]
+    request: Request, feed: FeedDep, consumer: ConsumerDep, token: Annotated[str, Depends(stream_login)]
 ) -> AsyncIterator[ServerSentEvent]:
     """Each new or changed event as it arrives (server-sent events), while the login session lasts.
 
-    Ends with a `session_ended` event once the session is logged out, expired, or its password reset.
+    Between events, a `bus` event every `BUS_BEAT_S` (and at once when it changes) says whether alarms can reach
+    this central; a page that hears nothing for longer knows it has lost central. Ends with a `session_ended` event
+    once the session is logged out, expired, or its password reset.
     """
     sessions = request.app.state.sessionmaker
+    loop = asyncio.get_running_loop()
     queue = feed.subscribe()
     try:
+        sent = bus_state(consumer)
+        yield _bus_event(sent)
+        next_check = loop.time() + SESSION_RECHECK_S
         while True:
             try:
-                item: FeedItem | None = await asyncio.wait_for(queue.get(), SESSION_RECHECK_S)
+                item: FeedItem | None = await asyncio.wait_for(queue.get(), BUS_BEAT_S)
             except TimeoutError:
                 item = None
-            if await run_in_threadpool(_logged_in, sessions, token) is None:
-                yield ServerSentEvent(data={"reason": "logged_out"}, event="session_ended")
-                return
+            if item is not None or loop.time() >= next_check:
+                if await run_in_threadpool(_logged_in, sessions, token) is None:
+                    yield ServerSentEvent(data={"reason": "logged_out"}, event="session_ended")
+                    return
+                next_check = loop.time() + SESSION_RECHECK_S
             if item is not None:
                 yield ServerSentEvent(data=_entry(item).model_dump(mode="json"), event="event", id=item.event.id)
+            state = bus_state(consumer)
+            if item is None or state != sent:
+                sent = state
+                yield _bus_event(state)
     finally:
         feed.unsubscribe(queue)
+
+
+def _bus_event(state: BusState) -> ServerSentEvent:
+    return ServerSentEvent(data=state.model_dump(mode="json"), event="bus")
 
 
 @router.post("/{event_id}/ack")
