@@ -63,6 +63,9 @@ def test_recipient_pauses_tonight_and_reads_the_report(
 
     button.click()
     expect(phone.locator("#state")).to_contain_text("Kameran är pausad till")
+    # what the node does while paused (tests/test_pause_node.py): nothing from the room, only camera faults
+    expect(phone.locator("#state")).to_contain_text("inget från rummet skickas till personalen")
+    expect(phone.locator("#state")).to_contain_text("Bara fel på själva kameran")
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
         consent = service.current_consent(db, rid)
