@@ -24,6 +24,7 @@ from central.audit import router as transparency
 from central.consent import personal_router, recipients_router
 from central.consent import router as consent
 from central.consent.copies import open_consent_copies
+from central.consent.live import ConsentNews
 from central.csrf import CrossOriginGuard
 from central.db import open_store
 from central.events import ops_router
@@ -76,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
         consent_copies = open_consent_copies(settings, sessionmaker)
         app.state.consent_copies = consent_copies
         consent_copies.start()
+        consent_news = ConsentNews(redis)
+        app.state.consent_news = consent_news
+        consent_news.start()
         app.state.node_monitor = node_monitor
         consumer.start()
         node_monitor.start()
@@ -91,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await lookin_hub.stop()
             await consent_copies.stop()
+            await consent_news.stop()
             await node_monitor.stop()
             await consumer.stop()
             await redis.aclose()

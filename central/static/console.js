@@ -115,18 +115,22 @@
     documentButton.addEventListener("click", () => document.dispatchEvent(new CustomEvent("nattvakt:document", {
       detail: { type: "event", eventId: e.id, subject: `${t(`kind_${e.kind}`)} · ${t("room")} ${e.room}` },
     })));
-    li.append(documentButton, lookinPlaceholder(e));
+    li.append(documentButton, lookinPlaceholder(entry));
     return li;
   }
 
   // Place for the look-in button (built by central/static/lookin.js): hidden until that script takes it over.
-  function lookinPlaceholder(e) {
+  // Central says per event whether consent allows a look-in now, and if not, why.
+  function lookinPlaceholder(entry) {
+    const e = entry.event;
+    const offer = entry.lookin || { allowed: false, code: "" };
     const button = document.createElement("button");
     button.type = "button";
     button.className = "lookin-button";
     button.hidden = true;
     button.textContent = t("look_in");
-    Object.assign(button.dataset, { reason: "event", eventId: e.id, eventKind: e.kind, node: e.node, room: e.room });
+    Object.assign(button.dataset, { reason: "event", eventId: e.id, eventKind: e.kind, node: e.node, room: e.room,
+      lookinAllowed: String(offer.allowed), lookinWhy: offer.code });
     return button;
   }
 
@@ -223,6 +227,12 @@
       watchBus();
     });
     source.addEventListener("event", (message) => { heard(); merge(JSON.parse(message.data)); render(); });
+    // Consent changed (a pause, a withdrawal, new terms): what it allows is reloaded, here and in tonight.js.
+    source.addEventListener("consent", () => {
+      heard();
+      loadSnapshot();  // each event's look-in offer, as consent now decides it
+      document.dispatchEvent(new CustomEvent("nattvakt:consent"));
+    });
     source.addEventListener("session_ended", () => {
       source.close();
       events.clear();

@@ -1,5 +1,6 @@
 // Tonight's check-ins and the outcome dialog (for check-ins and events). Works with console.js through DOM events:
-// nattvakt:session (logged in or out), nattvakt:lang (language switched), nattvakt:document (document an event).
+// nattvakt:session (logged in or out), nattvakt:lang (language switched), nattvakt:document (document an event),
+// nattvakt:consent (consent changed somewhere: reload).
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -84,7 +85,7 @@
     look.hidden = true;
     look.textContent = t("look_in");
     Object.assign(look.dataset, { reason: "scheduled", recipientId: String(recipient.id), slotAt: slot.slot_at,
-      cameraAllowed: String(slot.camera_allowed), state: slot.state });
+      state: slot.state, lookinAllowed: String(slot.lookin.allowed), lookinWhy: slot.lookin.code });
     li.append(look);
     return li;
   }
@@ -158,6 +159,7 @@
   $("outcome-cancel").addEventListener("click", () => { $("outcome-dialog").close(); });
   document.addEventListener("nattvakt:document", (ev) => open(ev.detail));
   document.addEventListener("nattvakt:lang", () => { render(); if (draft) buildChoices(); });
+  document.addEventListener("nattvakt:consent", load);
   document.addEventListener("nattvakt:session", (ev) => {
     clearInterval(timer);
     if (!ev.detail.loggedIn) return;
