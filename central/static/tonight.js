@@ -15,6 +15,10 @@
   const t = (key) => (window.NATTVAKT_STRINGS[lang()] || {})[key] || key;
   const clock = (iso) => new Date(iso).toLocaleTimeString(lang() === "sv" ? "sv-SE" : "en-GB",
     { hour: "2-digit", minute: "2-digit", timeZone: window.NATTVAKT_HOME_TZ });
+  // A check-in's moment with its date: a night spans two dates, and an old one must not pass for tonight's.
+  const when = (iso) => new Date(iso).toLocaleString(lang() === "sv" ? "sv-SE" : "en-GB",
+    { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+      timeZone: window.NATTVAKT_HOME_TZ });
 
   async function load() {
     let response;
@@ -50,7 +54,7 @@
     li.dataset.recipientId = recipient.id;
     const title = document.createElement("strong");
     const label = slot.relook_of ? t("relook") : t("checkin");
-    title.textContent = `${clock(slot.slot_at)} · ${recipient.name}`;
+    title.textContent = `${when(slot.slot_at)} · ${recipient.name}`;
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = `${label} · ${t("room")} ${recipient.room} · ${t("window")} ${clock(slot.start)}–${clock(slot.end)}`;
@@ -74,7 +78,7 @@
       button.textContent = t("document");
       button.addEventListener("click", () => open({
         type: "checkin", recipientId: recipient.id, slotAt: slot.slot_at,
-        subject: `${label} ${clock(slot.slot_at)} · ${recipient.name} · ${t("room")} ${recipient.room}`,
+        subject: `${label} ${when(slot.slot_at)} · ${recipient.name} · ${t("room")} ${recipient.room}`,
       }));
       li.append(button);
     }
