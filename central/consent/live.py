@@ -30,6 +30,7 @@ class ConsentNews:
         """Bumped on every change heard; a stream compares it with what it last told its page."""
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def note(self) -> None:
         self.version += 1
@@ -46,6 +47,8 @@ class ConsentNews:
         self._task = asyncio.create_task(self._run(), name="consent news")
 
     async def stop(self) -> None:
+        # The loops test `_stopping` as well: redis-py can swallow a cancellation that lands in a read.
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -54,7 +57,7 @@ class ConsentNews:
     async def _run(self) -> None:
         retry = Backoff(0.5, 10.0)
         missed = False
-        while True:
+        while not self._stopping:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.psubscribe(notify_channel("*"))
@@ -62,11 +65,13 @@ class ConsentNews:
                     if missed:  # a change may have gone by meanwhile: pages reload once
                         missed = False
                         self.note()
-                    while True:
-                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
+                    while not self._stopping:
+                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                         if message is not None:
                             self.note()
             except (RedisError, OSError) as exc:
+                if self._stopping:
+                    return
                 missed = True
                 delay = retry.next()
                 log.warning("consent news lost Redis (%s); retrying in %.1f s", exc, delay)
