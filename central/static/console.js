@@ -247,7 +247,8 @@
       if (stream !== source) return;
       if (me && me.status === 401) { stream.close(); show(false); return; }
       // The browser gives up on a stream answered with an error (a proxy's 502): open a new one after a while.
-      if (stream.readyState === EventSource.CLOSED) setTimeout(() => { if (stream === source && session) openStream(); }, 3000);
+      if (stream.readyState !== EventSource.CLOSED) return;
+      setTimeout(() => { if (stream === source && session) openStream(); }, 3000);
     });
   }
 
