@@ -261,7 +261,9 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ username: $("username").value, password: $("password").value }),
     });
-    if (response.status === 429) { pauseLogin(Number(response.headers.get("Retry-After")) || 60); return; }
+    // 429: locked out; a 401 with Retry-After: this failure started the lockout.
+    const wait = response.headers.get("Retry-After");
+    if (response.status === 429 || (response.status === 401 && wait)) { pauseLogin(Number(wait) || 60); return; }
     if (!response.ok) { $("login-error").textContent = t("login_failed"); return; }
     $("password").value = "";
     startFeed();
