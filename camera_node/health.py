@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from camera_node.capture import CaptureThread
+from camera_node.pause_gate import PauseGate
 from camera_node.pipeline import FramePipeline
 from camera_node.publisher import EventPublisher
 from camera_node.rules.stage import DetectionStage
@@ -38,6 +39,7 @@ class NodeParts:
     publisher: EventPublisher | None = None
     detection: DetectionStage | None = None
     perception_enabled: bool = True
+    pause_gate: PauseGate | None = None
     started: float = field(default_factory=time.monotonic)
 
 
@@ -63,6 +65,8 @@ def node_status(parts: NodeParts) -> dict[str, Any]:
             "published": parts.publisher.published,
             "dropped": parts.publisher.dropped,
         }
+    if parts.pause_gate is not None:
+        status["held_back_while_paused"] = parts.pause_gate.held_back
     if parts.detection is not None:
         detection = parts.detection
         if not parts.perception_enabled:

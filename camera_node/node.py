@@ -16,6 +16,7 @@ from camera_node.lookin_runtime import LookinRuntime
 from camera_node.motion import MotionConfig, MotionDetector
 from camera_node.motion_events import MotionEventRule
 from camera_node.network_source import NetworkOptions
+from camera_node.pause_gate import PauseGate
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage, build_privacy_filter
@@ -56,8 +57,9 @@ async def run_node(settings: Settings) -> None:
         detect=(detection := build_detection_stage(cfg, identity, timings=timings, load_error=perception_error)),
         timings=timings,
     )
-    pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, publisher.submit, event))
-    parts = NodeParts(cfg.node_id, capture, pipeline, publisher, detection, cfg.perception_enabled)
+    gate = PauseGate(consent.decide, publisher.submit, cfg.node_id)  # a paused room's detections stay here
+    pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, gate, event))
+    parts = NodeParts(cfg.node_id, capture, pipeline, publisher, detection, cfg.perception_enabled, gate)
     health = (
         HealthServer(create_health_app(lambda: node_status(parts)), cfg.health_host, cfg.health_port)
         if cfg.health_port

@@ -24,10 +24,12 @@ from central.audit import router as transparency
 from central.consent import personal_router, recipients_router
 from central.consent import router as consent
 from central.consent.copies import open_consent_copies
+from central.consent.live import ConsentNews
 from central.csrf import CrossOriginGuard
 from central.db import open_store
 from central.events import ops_router
 from central.events import router as events
+from central.events.bus_state import BUS_DOWN_DETAIL
 from central.events.consumer import EventConsumer
 from central.events.feed import EventFeed
 from central.followup import router as followup
@@ -75,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
         consent_copies = open_consent_copies(settings, sessionmaker)
         app.state.consent_copies = consent_copies
         consent_copies.start()
+        consent_news = ConsentNews(redis)
+        app.state.consent_news = consent_news
+        consent_news.start()
         app.state.node_monitor = node_monitor
         consumer.start()
         node_monitor.start()
@@ -90,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await lookin_hub.stop()
             await consent_copies.stop()
+            await consent_news.stop()
             await node_monitor.stop()
             await consumer.stop()
             await redis.aclose()
@@ -118,6 +124,15 @@ def create_app(settings: Settings) -> FastAPI:
             {"type": "about:blank", "title": "Service Unavailable", "status": 503,
              "detail": "the database is unreachable; documenting is temporarily unavailable"},
             status_code=503, media_type="application/problem+json", headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(RedisError)
+    async def bus_unreachable(_request: Request, exc: RedisError) -> JSONResponse:
+        """The event bus is away: 503 with the reason (the console shows it as an alarm), never a 500."""
+        log.error("event bus unreachable: %s", exc)
+        return JSONResponse(
+            {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": BUS_DOWN_DETAIL},
+            status_code=503, media_type="application/problem+json", headers={"Retry-After": "3"},
         )
 
     @app.exception_handler(RequestValidationError)

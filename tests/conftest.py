@@ -36,6 +36,27 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.stop()
 
 
+class RestartableRedis:
+    """A private Redis a test may stop and start again (same port, same data dir, so the same URL)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.server = start_redis(folder)
+        self.url = self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def restart(self) -> None:
+        self.server = start_redis(self.server.data_dir, self.server.port)
+
+
+@pytest.fixture
+def restartable_redis(tmp_path: Path) -> Iterator[RestartableRedis]:
+    bus = RestartableRedis(tmp_path / "redis")
+    yield bus
+    bus.stop()
+
+
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> Iterator[str]:
     yield redis_server.url

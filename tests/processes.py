@@ -56,11 +56,12 @@ def running(args: list[str], env: dict[str, str], log: Path, health_url: str | N
 
 
 @contextmanager
-def central_running(settings: Settings, folder: Path) -> Iterator[str]:
-    """A real central process on `settings`, its data and log in `folder`; yields its base URL once it is healthy."""
+def central_running(settings: Settings, folder: Path, **extra: str) -> Iterator[str]:
+    """A real central process on `settings` (and `extra` settings, as `nattvakt_env` takes them), its data and log
+    in `folder`; yields its base URL once it is healthy."""
     env = nattvakt_env(
         redis_url=settings.redis_url_or_default(), database_url=settings.database_url, data_dir=str(folder),
-        events_stream=settings.events_stream, central__port=str(settings.central.port),
+        events_stream=settings.events_stream, central__port=str(settings.central.port), **extra,
     )
     base = f"http://127.0.0.1:{settings.central.port}"
     with running(["central"], env, folder / "central.log", health_url=f"{base}/healthz"):

@@ -53,7 +53,10 @@ async def _logged_in(base: str, username: str = "anna") -> httpx.AsyncClient:
 
 async def _follow(http: httpx.AsyncClient, into: list[tuple[str, dict[str, Any]]],
                   connected: asyncio.Event | None = None) -> None:
-    """Collect (SSE event name, data) until the stream ends; `connected` is set once the server has subscribed it."""
+    """Collect (SSE event name, data) until the stream ends; `connected` is set once the server has subscribed it.
+
+    The stream's `bus` messages (its sign of life every 2 s, saying only whether the bus is reached) are left out.
+    """
     async with http.stream("GET", "/api/events/stream", timeout=None) as stream:
         assert stream.status_code == 200
         if connected is not None:
@@ -62,7 +65,7 @@ async def _follow(http: httpx.AsyncClient, into: list[tuple[str, dict[str, Any]]
         async for line in stream.aiter_lines():
             if line.startswith("event:"):
                 name = line.removeprefix("event:").strip()
-            elif line.startswith("data:"):
+            elif line.startswith("data:") and name != "bus":
                 into.append((name, json.loads(line.removeprefix("data:"))))
 
 

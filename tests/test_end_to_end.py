@@ -41,8 +41,11 @@ def test_motion_from_node_reaches_console_live(settings: Settings, staff_login: 
         assert http.post("/api/login", json={"username": "anna", "password": STAFF_PASSWORD}).status_code == 200
         with http.stream("GET", "/api/events/stream", timeout=30) as stream, running(["node"], env, log):
             received = []
+            name = ""
             for line in stream.iter_lines():
-                if line.startswith("data:"):
+                if line.startswith("event:"):
+                    name = line.removeprefix("event:").strip()
+                elif line.startswith("data:") and name == "event":  # not the stream's `bus` sign of life
                     entry = json.loads(line.removeprefix("data:"))
                     received.append((datetime.now(UTC), entry["event"]))
                     if entry["event"]["state"] == "ended":

@@ -4,6 +4,7 @@ an empty month says so plainly, and night staff never see the section. Central r
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,6 +93,9 @@ def test_the_follow_up_page(followup_console: str, browser: BrowserContext) -> N
     events_row = page.locator("#followup-figures tr[data-key='events']")
     expect(events_row).to_contain_text(str(EVENTS))  # the whole month's column
     expect(page.locator("#followup-trend rect[fill='#58a6ff']")).not_to_have_count(0)
+    week_labels = page.locator("#followup-trend text", has_text=re.compile(r"^v\. \d{1,2}$"))  # not "W49"
+    expect(week_labels.first).to_be_visible()
+    expect(page.locator("#followup-trend text", has_text=re.compile(r"W\d"))).to_have_count(0)
     expect(page.locator("#followup-response rect")).not_to_have_count(0)
     assert "Greta" not in section.inner_text()
     month = f"{datetime.now(UTC):%Y-%m}"
@@ -101,12 +105,14 @@ def test_the_follow_up_page(followup_console: str, browser: BrowserContext) -> N
 
     page.get_by_role("button", name="English").click()
     expect(section.get_by_role("heading", name="Follow-up")).to_be_visible()
+    expect(page.locator("#followup-trend text", has_text=re.compile(r"^wk \d{1,2}$")).first).to_be_visible()
     expect(page.locator("#followup-print")).to_have_attribute("href", f"/api/followup/report?month={month}&lang=en")
     page.screenshot(path=str(SCREENSHOTS / "followup-en.png"), full_page=True)
     report = browser.new_page()
     report.goto(f"{followup_console}/api/followup/report?month={month}")
     expect(report.get_by_role("heading", level=1)).to_have_text(f"Uppföljning av digital nattillsyn {month}")
     expect(report.locator("#events tr").last).to_contain_text(str(EVENTS))
+    expect(report.locator("#weeks tbody tr").first).to_contain_text(re.compile(r"^v\. \d{1,2}"))
     report.emulate_media(media="print")
     report.screenshot(path=str(SCREENSHOTS / "followup-report-print.png"), full_page=True)
     report.close()

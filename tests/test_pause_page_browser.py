@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,11 @@ def test_recipient_pauses_tonight_and_reads_the_report(
 
     button.click()
     expect(phone.locator("#state")).to_contain_text("Kameran är pausad till")
+    # with its day: "till fredag 4 december 08:00", not just "till 08:00"
+    expect(phone.locator("#state")).to_contain_text(re.compile(r"pausad till \w+dag \d{1,2} \w+ \d\d:\d\d\."))
+    # what the node does while paused (tests/test_pause_node.py): nothing from the room, only camera faults
+    expect(phone.locator("#state")).to_contain_text("inget från rummet skickas till personalen")
+    expect(phone.locator("#state")).to_contain_text("Bara fel på själva kameran")
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
         consent = service.current_consent(db, rid)
@@ -71,6 +77,7 @@ def test_recipient_pauses_tonight_and_reads_the_report(
 
     phone.get_by_text("In English").click()
     expect(phone.locator("#state")).to_contain_text("The camera is paused until")
+    expect(phone.locator("#state")).to_contain_text(re.compile(r"paused until \w+day \d{1,2} \w+ \d\d:\d\d\."))
     phone.screenshot(path=str(SCREENSHOTS / "pause-page-en-paused.png"), full_page=True)
     phone.locator("#resume").click()
     expect(phone.locator("#state")).to_contain_text("The camera is on")

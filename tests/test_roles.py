@@ -239,9 +239,11 @@ async def test_login_lockout_with_backoff(settings: Settings) -> None:
     async with _clients(settings) as clients:
         anon = clients["anonymous"]
         for user in ("nils", "nobody"):  # an unknown name is locked the same way: the lockout reveals nothing
-            for _ in range(3):
+            for n in range(3):
                 wrong = await anon.post("/api/login", json={"username": user, "password": "fel-fel-fel"})
                 assert wrong.status_code == 401 and wrong.json()["detail"] == "wrong username or password"
+                # the failure that starts the lockout says how long it lasts; the ones before it do not
+                assert ("retry-after" in wrong.headers) == (n == 2), wrong.headers
             locked = await anon.post("/api/login", json={"username": user, "password": PASSWORD})
             assert locked.status_code == 429, "not even the right password gets in while locked"
             assert 1 <= int(locked.headers["retry-after"]) <= 2

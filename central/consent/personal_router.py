@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
+from babel.dates import format_date
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -46,6 +47,11 @@ def _bad_link(lang: Lang) -> HTMLResponse:
     return HTMLResponse(html, status_code=status.HTTP_404_NOT_FOUND, headers=PAGE_HEADERS)
 
 
+def _until(moment: datetime, lang: Lang) -> str:
+    """The pause's end with its day ("fredag 4 december 08:00"): a pause set after midnight ends the same day."""
+    return f"{format_date(moment, 'EEEE d MMMM', locale=lang)} {moment:%H:%M}"
+
+
 def _page_state(consent: Consent | None, now: datetime, lang: Lang) -> dict[str, object]:
     if consent is None:
         return {"state": "none"}
@@ -53,7 +59,7 @@ def _page_state(consent: Consent | None, now: datetime, lang: Lang) -> dict[str,
         return {"state": "withdrawn"}
     for pause in consent.pauses:
         if pause.covers(now):
-            return {"state": "paused", "paused_until": pause.end.astimezone(consent.zone).strftime("%H:%M")}
+            return {"state": "paused", "paused_until": _until(pause.end.astimezone(consent.zone), lang)}
     scope = consent.scope
     return {
         "state": "on", "windows": [w.label() for w in scope.in_night_order()],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nattvakt.events import Event, Severity
 
@@ -89,9 +89,15 @@ class EventFeed:
             item.event = event
         self._remember(event.revision_key)
         self._evict()
-        for queue in self._subscribers:
-            queue.put_nowait(item)
+        self._tell(item)
         return True
+
+    def _tell(self, item: FeedItem) -> None:
+        """Each subscriber gets the item as it is now: a copy, so a revision read from the bus together with this
+        one cannot overwrite it before a subscriber sends it (an event that opens and ends at once shows both)."""
+        snapshot = replace(item, entry_ids=list(item.entry_ids))
+        for queue in self._subscribers:
+            queue.put_nowait(snapshot)
 
     def _sort(self) -> None:
         self._items = OrderedDict(sorted(self._items.items(), key=lambda pair: pair[1].position))
@@ -150,8 +156,7 @@ class EventFeed:
 
     def announce(self, item: FeedItem) -> None:
         """Tell subscribers an item changed outside the stream (acknowledged)."""
-        for queue in self._subscribers:
-            queue.put_nowait(item)
+        self._tell(item)
 
 
 def take_settled(item: FeedItem) -> list[str]:

@@ -6,7 +6,6 @@ a frame. Every request and refusal is audited here; the start and stop as the no
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -16,13 +15,12 @@ from ulid import ULID
 
 from central.audit import store as audit_store
 from central.consent import service
-from central.dependencies import CareStaffDep, SettingsDep, found
+from central.dependencies import CareStaffDep, SettingsDep
 from central.events.feed import EventFeed
 from central.lookins.hub import LiveLookin, NodeHub, NodeUnavailableError
+from central.lookins.offer import Target, refusal, target_of
 from central.lookins.schemas import LookinDecision, OpenLookinIn, OpenLookinOut
-from central.nodes.models import CameraNode
 from nattvakt.lookin_protocol import Offer, Refused
-from nattvakt.night import night_of, windows_of_night
 from nattvakt.types import Action
 from privacy.consent_policy import decide
 
@@ -48,57 +46,11 @@ def _decided(s: Session, actor: str, recipient_id: int, lookin_id: str, action: 
     )
 
 
-@dataclass(frozen=True)
-class _Target:
-    node_id: str
-    recipient_id: int
-    room: str
-    action: Action
-    reason: str
-    event_id: str | None
-
-
-def _refuse(status_code: int, code: str, text: str) -> HTTPException:
-    return HTTPException(status_code, text, headers={"X-Lookin-Refusal": code})
-
-
-def _target(db: Session, feed: EventFeed, body: OpenLookinIn) -> _Target:
-    """What the reason points at, or a refusal naming what is wrong with it."""
-    if body.event_id is not None:
-        item = feed.get(body.event_id)
-        if item is None:
-            raise _refuse(404, "no_event", f"no open event with id {body.event_id!r}")
-        if item.acknowledged_by:
-            raise _refuse(409, "event_acknowledged", f"event {body.event_id} was already acknowledged")
-        if item.event.state == "ended":
-            raise _refuse(409, "event_ended", f"event {body.event_id} has ended")
-        node = db.get(CameraNode, item.event.node)
-        if node is None or node.recipient_id is None:
-            raise _refuse(409, "node_unassigned", f"camera {item.event.node} watches no care recipient")
-        return _Target(node.node_id, node.recipient_id, item.event.room, Action.EVENT_LOOKIN, item.event.kind,
-                       body.event_id)
-    assert body.recipient_id is not None and body.checkin_at is not None
-    recipient = found(db, body.recipient_id)
-    now = datetime.now(UTC)
-    consent = service.current_consent(db, body.recipient_id)
-    windows = windows_of_night(consent.scope.scheduled, night_of(now, consent.zone), consent.zone) if consent else []
-    # The console's slot may be planned anywhere inside a consented window (the recipient's own schedule).
-    slot = next((w for w in windows if w.start <= body.checkin_at < w.end), None)
-    if slot is None:
-        raise _refuse(404, "no_checkin", f"no consented check-in window holds {body.checkin_at.isoformat()} tonight")
-    if not slot.start <= now < slot.end:
-        raise _refuse(409, "outside_window", f"the check-in window {slot.window.label()} is not open now")
-    nodes = service.nodes_of(db, body.recipient_id)
-    if not nodes:
-        raise _refuse(409, "no_camera", f"care recipient {body.recipient_id} has no camera")
-    return _Target(nodes[0], body.recipient_id, recipient.room, Action.SCHEDULED_LOOKIN, "", None)
-
-
 def _decide_and_audit(sessions: sessionmaker[Session], feed: EventFeed, body: OpenLookinIn, staff: str,
-                      lookin_id: str) -> tuple[_Target, LookinDecision]:
+                      lookin_id: str) -> tuple[Target, LookinDecision]:
     with sessions() as db:
         try:
-            target = _target(db, feed, body)
+            target = target_of(db, feed, body.event_id, body.recipient_id, body.checkin_at)
         except HTTPException as exc:
             audit_store.record(db, "lookin_refused", staff, body.recipient_id, {
                 "lookin_id": lookin_id, "event_id": body.event_id, "code": (exc.headers or {}).get("X-Lookin-Refusal"),
@@ -125,10 +77,10 @@ async def open_lookin(body: OpenLookinIn, request: Request, staff: CareStaffDep)
 
     async def refused(status_code: int, code: str, text: str) -> HTTPException:
         await hub.audit("lookin_refused", lookin, {"code": code, "reason_text": text, "by": "central"})
-        return _refuse(status_code, code, text)
+        return refusal(status_code, code, text)
 
     if not decision.allowed or decision.level is None:
-        raise _refuse(403, decision.code, decision.reason_text)
+        raise refusal(403, decision.code, decision.reason_text)
     if hub.viewers(target.node_id) >= hub.max_viewers(target.node_id):
         raise await refused(409, "busy", f"someone is already looking in on room {target.room}")
     offer = Offer(lookin_id=lookin_id, sdp=body.sdp, action=target.action, reason=target.reason,
@@ -141,7 +93,7 @@ async def open_lookin(body: OpenLookinIn, request: Request, staff: CareStaffDep)
     if isinstance(reply, Refused):
         await hub.audit("lookin_refused", lookin, {"code": reply.code, "reason_text": reply.text, "by": "node"})
         status_code = 422 if reply.code == "bad_sdp" else 403
-        raise _refuse(status_code, reply.code, f"the camera refused: {reply.text}")
+        raise refusal(status_code, reply.code, f"the camera refused: {reply.text}")
     return OpenLookinOut(lookin_id=lookin_id, sdp=reply.sdp, level=reply.level, max_duration_s=reply.max_duration_s,
                          room=target.room, reason_text=decision.reason_text)
 

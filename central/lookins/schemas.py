@@ -45,3 +45,13 @@ class LookinDecision(BaseModel):
     code: str
     reason_text: str
     consent_version: int | None
+
+
+class LookinOffer(BaseModel):
+    """Whether "Titta in" may be offered now, as the event feed and tonight's check-ins give it."""
+
+    allowed: bool
+    """A look-in asked for now would pass central's checks (the camera may still be busy or unreachable)."""
+    code: str
+    """`allowed`, or why not: the consent policy's code (`paused`, `event_kind_not_consented`, …) or the reason's
+    (`event_ended`, `outside_window`, `node_unassigned`, …), as `X-Lookin-Refusal` names it when opening."""

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, status
+from sqlalchemy.orm import Session
 
 from central.dependencies import CareStaffDep, DbDep, EventId, FeedDep, NightQuery, SettingsDep, found
+from central.events.feed import EventFeed
+from central.lookins.offer import offer_now
+from central.lookins.schemas import LookinOffer
 from central.night import service
 from central.night.schemas import (
     CheckInOutcomeIn,
@@ -23,26 +27,37 @@ from nattvakt.night import night_of
 router = APIRouter(prefix="/api", tags=["tonight"])
 
 
-def slot_out(slot: Slot) -> SlotOut:
+def slot_out(slot: Slot, lookin: LookinOffer) -> SlotOut:
     documented = slot.outcome
     return SlotOut(
         slot_at=slot.slot_at, start=slot.start, end=slot.end, state=slot.state, skip_reason=slot.skip_reason,
         relook_of=slot.relook_of, camera_allowed=slot.camera_allowed,
         outcome=OutcomeOut(outcome=documented.outcome, staff=documented.staff, recorded_at=documented.recorded_at,
                            note=documented.note) if documented else None,
+        lookin=lookin,
     )
 
 
+def _offer(db: Session, feed: EventFeed, recipient_id: int, slot: Slot, now: datetime) -> LookinOffer:
+    """As opening a look-in would decide now; a window that is not open needs no asking."""
+    if not slot.start <= now < slot.end:
+        return LookinOffer(allowed=False, code="outside_window")
+    return offer_now(db, feed, recipient_id=recipient_id, checkin_at=slot.slot_at)
+
+
 @router.get("/tonight")
-def tonight(db: DbDep, settings: SettingsDep, _staff: CareStaffDep, night: NightQuery = None) -> TonightOut:
-    """Every recipient's check-ins of the night, with their states (due, overdue, done, skipped…) as of now."""
+def tonight(db: DbDep, settings: SettingsDep, feed: FeedDep, _staff: CareStaffDep, night: NightQuery = None
+            ) -> TonightOut:
+    """Every recipient's check-ins of the night, with their states (due, overdue, done, skipped…) as of now, and
+    whether a look-in is allowed now."""
     now = datetime.now(UTC)
     which = night or night_of(now, settings.central.home_zone)
     nights = service.night_of_recipients(db, which, now, service.relook_after(settings))
     return TonightOut(
         night=which, now=now, relook_after_min=settings.central.relook_after_min,
         recipients=[RecipientTonight(id=n.recipient.id, name=n.recipient.name, room=n.recipient.room,
-                                     slots=[slot_out(s) for s in n.slots]) for n in nights],
+                                     slots=[slot_out(s, _offer(db, feed, n.recipient.id, s, now)) for s in n.slots])
+                    for n in nights],
     )
 
 

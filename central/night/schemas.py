@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from central.lookins.schemas import LookinOffer
 from central.night.slots import CheckInState, OutcomeKind
 
 
@@ -26,6 +27,8 @@ class SlotOut(BaseModel):
     relook_of: datetime | None
     camera_allowed: bool
     outcome: OutcomeOut | None
+    lookin: LookinOffer
+    """Whether "Titta in" may be offered for it now (its window open, consent allowing it now, a camera)."""
 
 
 class RecipientTonight(BaseModel):

@@ -47,7 +47,9 @@ def login(body: LoginRequest, request: Request, response: Response, db: DbDep, s
         lockout = record_failure(db, body.username, now, _policy(settings))
         audit_store.record(db, "login_failed", body.username[:128], None,
                            {"client": client, "lockout_s": lockout.total_seconds()})
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+        # The failure that starts a lockout says so (Retry-After), so the page can show the pause at once.
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password",
+                            headers=_locked_out(lockout).headers if lockout else None)
     record_success(db, body.username)
     token = open_session(db, staff, settings.central.session_hours)
     response.set_cookie(

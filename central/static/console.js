@@ -5,6 +5,8 @@
   const events = new Map();  // event id -> feed entry
   let lang = localStorage.getItem("nattvakt.lang") || "sv";
   let source = null;
+  let session = false;  // logged in and showing the feed
+  const ackRetries = new Map();  // event id -> timer of the next try of an acknowledgement that did not go through
   window.NATTVAKT_STRINGS = window.NATTVAKT_STRINGS || {};  // filled from central before the page starts
 
   const t = (key) => (window.NATTVAKT_STRINGS[lang] || {})[key] || key;
@@ -19,6 +21,9 @@
   }
 
   function show(loggedIn) {
+    session = loggedIn;
+    if (!loggedIn) { ackRetries.forEach(clearTimeout); ackRetries.clear(); }
+    watchBus();
     $("login").hidden = loggedIn;
     $("feed-section").hidden = !loggedIn;
     $("tonight-section").hidden = !loggedIn;
@@ -54,6 +59,7 @@
   }
 
   function setConnection(key) {
+    if (alarmsDown && key !== "alarms_down" && session) key = "alarms_down";
     $("connection").textContent = key ? t(key) : "";
     $("connection").dataset.state = key || "";
   }
@@ -94,6 +100,13 @@
       button.textContent = t("acknowledge");
       button.addEventListener("click", () => acknowledge(e.id));
       li.append(button);
+      if (ackRetries.has(e.id)) {
+        const failed = document.createElement("span");
+        failed.className = "ack-failed";
+        failed.setAttribute("role", "alert");
+        failed.textContent = t("ack_failed_retrying");
+        li.append(failed);
+      }
     }
     const documentButton = document.createElement("button");
     documentButton.type = "button";
@@ -102,25 +115,38 @@
     documentButton.addEventListener("click", () => document.dispatchEvent(new CustomEvent("nattvakt:document", {
       detail: { type: "event", eventId: e.id, subject: `${t(`kind_${e.kind}`)} · ${t("room")} ${e.room}` },
     })));
-    li.append(documentButton, lookinPlaceholder(e));
+    li.append(documentButton, lookinPlaceholder(entry));
     return li;
   }
 
   // Place for the look-in button (built by central/static/lookin.js): hidden until that script takes it over.
-  function lookinPlaceholder(e) {
+  // Central says per event whether consent allows a look-in now, and if not, why.
+  function lookinPlaceholder(entry) {
+    const e = entry.event;
+    const offer = entry.lookin || { allowed: false, code: "" };
     const button = document.createElement("button");
     button.type = "button";
     button.className = "lookin-button";
     button.hidden = true;
     button.textContent = t("look_in");
-    Object.assign(button.dataset, { reason: "event", eventId: e.id, eventKind: e.kind, node: e.node, room: e.room });
+    Object.assign(button.dataset, { reason: "event", eventId: e.id, eventKind: e.kind, node: e.node, room: e.room,
+      lookinAllowed: String(offer.allowed), lookinWhy: offer.code });
     return button;
   }
 
+  // An acknowledgement that does not go through (bus or central away) says so on the card and is tried again
+  // until it does, the event is gone, or the session ends.
+  const ACK_RETRY_MS = 3000;
   async function acknowledge(id) {
-    const response = await fetch(`/api/events/${encodeURIComponent(id)}/ack`, { method: "POST" });
-    if (response.status === 401) return show(false);
-    if (response.ok) { const entry = await response.json(); events.set(entry.event.id, entry); render(); }
+    clearTimeout(ackRetries.get(id));
+    ackRetries.delete(id);
+    const response = await fetch(`/api/events/${encodeURIComponent(id)}/ack`, { method: "POST" }).catch(() => null);
+    if (response && response.status === 401) return show(false);
+    if (response && response.ok) { const entry = await response.json(); events.set(entry.event.id, entry); }
+    else if (!response || response.status >= 500 || response.status === 429) {
+      if (session) ackRetries.set(id, setTimeout(() => acknowledge(id), ACK_RETRY_MS));
+    }
+    render();
   }
 
   // Keep the newest revision of a situation; an acknowledgement is never undone by an older copy.
@@ -128,8 +154,38 @@
     const known = events.get(entry.event.id);
     if (known && (known.event.seq > entry.event.seq || (known.acknowledged_by && !entry.acknowledged_by))) return;
     events.set(entry.event.id, entry);
+    if (entry.acknowledged_by && ackRetries.has(entry.event.id)) {
+      clearTimeout(ackRetries.get(entry.event.id));
+      ackRetries.delete(entry.event.id);
+    }
     if (!known && entry.event.severity >= 4 && !entry.acknowledged_by) beep();
   }
+
+  // Alarms not getting through is itself an alarm. Central says on the stream every 2 s whether it reaches the bus
+  // (`bus`); a stream that breaks for longer than a reconnect, or goes silent, means the page has lost central.
+  // Either shows the red state, which clears by itself once central and the bus are back.
+  const SILENCE_MS = 7000;
+  const LOST_GRACE_MS = 3000;
+  let busOk = true;
+  let lastHeard = 0;
+  let lostSince = 0;
+  let alarmsDown = false;
+
+  function heard() { lastHeard = Date.now(); lostSince = 0; }
+
+  function watchBus() {
+    const now = Date.now();
+    const down = session && (!busOk || (lostSince > 0 && now - lostSince > LOST_GRACE_MS)
+      || (lastHeard > 0 && now - lastHeard > SILENCE_MS));
+    $("bus-down").hidden = !down;
+    $("bus-down-text").textContent = t("bus_down");
+    $("bus-down-help").textContent = t("bus_down_help");
+    const was = alarmsDown;
+    alarmsDown = down;
+    if (down && !was) { beep(); setConnection("alarms_down"); }
+    if (!down && was) { setConnection(session && !lostSince ? "connected" : null); if (session) loadSnapshot(); }
+  }
+  setInterval(watchBus, 1000);
 
   async function loadSnapshot() {
     const response = await fetch("/api/events");
@@ -149,12 +205,34 @@
   async function startFeed() {
     if (!(await loadSnapshot())) return;
     show(true);
+    openStream();
+  }
+
+  function openStream() {
     if (source) source.close();
-    source = new EventSource("/api/events/stream");
+    const stream = new EventSource("/api/events/stream");
+    source = stream;
+    busOk = true;  // until central says otherwise, first thing on the stream
+    lastHeard = Date.now();
     // Every (re)connection reloads the list: events that arrived between the list and the subscription,
     // or while the connection was down, are never missed.
-    source.addEventListener("open", () => { setConnection("connected"); loadSnapshot(); });
-    source.addEventListener("event", (message) => { merge(JSON.parse(message.data)); render(); });
+    source.addEventListener("open", () => {
+      heard();
+      if (!alarmsDown) setConnection("connected");
+      loadSnapshot();
+    });
+    source.addEventListener("bus", (message) => {
+      heard();
+      busOk = JSON.parse(message.data).ok;
+      watchBus();
+    });
+    source.addEventListener("event", (message) => { heard(); merge(JSON.parse(message.data)); render(); });
+    // Consent changed (a pause, a withdrawal, new terms): what it allows is reloaded, here and in tonight.js.
+    source.addEventListener("consent", () => {
+      heard();
+      loadSnapshot();  // each event's look-in offer, as consent now decides it
+      document.dispatchEvent(new CustomEvent("nattvakt:consent"));
+    });
     source.addEventListener("session_ended", () => {
       source.close();
       events.clear();
@@ -163,9 +241,14 @@
       show(false);
     });
     source.addEventListener("error", async () => {
-      setConnection("reconnecting");
+      if (!lostSince) lostSince = Date.now();
+      if (!alarmsDown) setConnection("reconnecting");
       const me = await fetch("/api/me").catch(() => null);
-      if (me && me.status === 401) { source.close(); show(false); }
+      if (stream !== source) return;
+      if (me && me.status === 401) { stream.close(); show(false); return; }
+      // The browser gives up on a stream answered with an error (a proxy's 502): open a new one after a while.
+      if (stream.readyState !== EventSource.CLOSED) return;
+      setTimeout(() => { if (stream === source && session) openStream(); }, 3000);
     });
   }
 
@@ -178,10 +261,45 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ username: $("username").value, password: $("password").value }),
     });
+    // 429: locked out; a 401 with Retry-After: this failure started the lockout.
+    const wait = response.headers.get("Retry-After");
+    if (response.status === 429 || (response.status === 401 && wait)) { pauseLogin(Number(wait) || 60); return; }
     if (!response.ok) { $("login-error").textContent = t("login_failed"); return; }
     $("password").value = "";
     startFeed();
   });
+
+  // Locked out after failed logins: say so, count down to the moment a try is allowed, and say what to do meanwhile.
+  // Sending is held back while paused: every try would be refused and only look like another wrong password.
+  let pausedUntil = 0;
+  let pauseTimer = null;
+  function pauseLogin(seconds) {
+    pausedUntil = Date.now() + seconds * 1000;
+    clearInterval(pauseTimer);
+    pauseTimer = setInterval(showPause, 250);
+    showPause();
+  }
+
+  function showPause() {
+    const left = Math.ceil((pausedUntil - Date.now()) / 1000);
+    const box = $("login-paused");
+    const submit = $("login").querySelector('button[type="submit"]');
+    if (left <= 0) {
+      clearInterval(pauseTimer);
+      pauseTimer = null;
+      submit.disabled = false;
+      box.hidden = true;
+      if (pausedUntil) $("login-error").textContent = t("login_retry_now");
+      pausedUntil = 0;
+      return;
+    }
+    submit.disabled = true;
+    box.hidden = false;
+    $("login-error").textContent = "";
+    const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    $("login-paused-text").textContent = t("login_paused").replace("{wait}", clock);
+    $("login-paused-help").textContent = t("login_paused_help");
+  }
 
   $("logout").addEventListener("click", async () => {
     await fetch("/api/logout", { method: "POST" });

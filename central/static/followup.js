@@ -70,6 +70,9 @@
     });
   }
 
+  // "2026-W49" as the page's language writes a week ("v. 49", "wk 49").
+  const weekLabel = (iso) => `${w("week_short")} ${Number(iso.slice(6))}`;
+
   function trend(weeks) {
     const W = 640, H = 240, x0 = 40, y0 = 200, height = 170, width = W - x0 - 10;
     const plot = svg("svg", { id: "followup-trend", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": w("trend") });
@@ -88,11 +91,11 @@
         }
         const h = (v / max) * height;
         const rect = svg("rect", { x, y: y0 - h, width: bar - 2, height: h, fill: colour });
-        rect.append(svg("title", {}, `${wk.week} · ${w(key === "events" ? "events_total" : key)}: ${v}`));
+        rect.append(svg("title", {}, `${weekLabel(wk.week)} · ${w(key === "events" ? "events_total" : key)}: ${v}`));
         plot.append(rect);
       });
       plot.append(svg("text", { x: x0 + i * group + group / 2, y: y0 + 16, "text-anchor": "middle",
-        fill: "#e6edf3", "font-size": 12 }, wk.week.slice(5)));
+        fill: "#e6edf3", "font-size": 12 }, weekLabel(wk.week)));
     });
     SERIES.forEach(([key, colour], j) => {
       const x = x0 + j * 150;

@@ -12,9 +12,12 @@
   const t = (key) => ((window.NATTVAKT_STRINGS || {})[lang()] || {})[key] || key;
 
   // --- which buttons to show --------------------------------------------------------------------------------
-  function shouldShow(button) {
+  // Central says per event and per check-in whether consent allows a look-in now (data-lookin-allowed) and if
+  // not, why (data-lookin-why). Where one would be expected (a due check-in, an open event) but is not allowed,
+  // one line says why instead of a button that can only fail.
+  function expected(button) {
     const d = button.dataset;
-    if (d.reason === "scheduled") return d.cameraAllowed === "true" && d.state === "due";
+    if (d.reason === "scheduled") return d.state === "due" || d.state === "overdue";
     if (d.reason === "event") {
       const card = button.closest("li");
       return !!card && !card.classList.contains("state-ended") && !card.querySelector(".ack");
@@ -22,11 +25,30 @@
     return false;
   }
 
+  function shouldShow(button) {
+    const d = button.dataset;
+    if (d.lookinAllowed !== "true" || !expected(button)) return false;
+    return d.reason === "event" || d.state === "due";
+  }
+
+  function whyNot(code) {
+    const known = t(`lookin_refused_${code}`);
+    return `${t("lookin_refused")} ${known !== `lookin_refused_${code}` ? known : t("lookin_not_offered")}`;
+  }
+
   function takeOver(root) {
     const buttons = root.matches && root.matches(".lookin-button") ? [root] : root.querySelectorAll(".lookin-button");
     buttons.forEach((button) => {
       button.hidden = !shouldShow(button);
       button.textContent = t("look_in");
+      const old = button.nextElementSibling;
+      if (old && old.classList.contains("lookin-why")) old.remove();
+      if (button.hidden && expected(button) && button.dataset.lookinAllowed !== "true") {
+        const why = document.createElement("span");
+        why.className = "lookin-why";
+        why.textContent = whyNot(button.dataset.lookinWhy);
+        button.after(why);
+      }
     });
   }
 

@@ -1,5 +1,6 @@
 // Tonight's check-ins and the outcome dialog (for check-ins and events). Works with console.js through DOM events:
-// nattvakt:session (logged in or out), nattvakt:lang (language switched), nattvakt:document (document an event).
+// nattvakt:session (logged in or out), nattvakt:lang (language switched), nattvakt:document (document an event),
+// nattvakt:consent (consent changed somewhere: reload).
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -14,6 +15,10 @@
   const t = (key) => (window.NATTVAKT_STRINGS[lang()] || {})[key] || key;
   const clock = (iso) => new Date(iso).toLocaleTimeString(lang() === "sv" ? "sv-SE" : "en-GB",
     { hour: "2-digit", minute: "2-digit", timeZone: window.NATTVAKT_HOME_TZ });
+  // A check-in's moment with its date: a night spans two dates, and an old one must not pass for tonight's.
+  const when = (iso) => new Date(iso).toLocaleString(lang() === "sv" ? "sv-SE" : "en-GB",
+    { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+      timeZone: window.NATTVAKT_HOME_TZ });
 
   async function load() {
     let response;
@@ -49,7 +54,7 @@
     li.dataset.recipientId = recipient.id;
     const title = document.createElement("strong");
     const label = slot.relook_of ? t("relook") : t("checkin");
-    title.textContent = `${clock(slot.slot_at)} · ${recipient.name}`;
+    title.textContent = `${when(slot.slot_at)} · ${recipient.name}`;
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = `${label} · ${t("room")} ${recipient.room} · ${t("window")} ${clock(slot.start)}–${clock(slot.end)}`;
@@ -73,7 +78,7 @@
       button.textContent = t("document");
       button.addEventListener("click", () => open({
         type: "checkin", recipientId: recipient.id, slotAt: slot.slot_at,
-        subject: `${label} ${clock(slot.slot_at)} · ${recipient.name} · ${t("room")} ${recipient.room}`,
+        subject: `${label} ${when(slot.slot_at)} · ${recipient.name} · ${t("room")} ${recipient.room}`,
       }));
       li.append(button);
     }
@@ -84,7 +89,7 @@
     look.hidden = true;
     look.textContent = t("look_in");
     Object.assign(look.dataset, { reason: "scheduled", recipientId: String(recipient.id), slotAt: slot.slot_at,
-      cameraAllowed: String(slot.camera_allowed), state: slot.state });
+      state: slot.state, lookinAllowed: String(slot.lookin.allowed), lookinWhy: slot.lookin.code });
     li.append(look);
     return li;
   }
@@ -158,6 +163,7 @@
   $("outcome-cancel").addEventListener("click", () => { $("outcome-dialog").close(); });
   document.addEventListener("nattvakt:document", (ev) => open(ev.detail));
   document.addEventListener("nattvakt:lang", () => { render(); if (draft) buildChoices(); });
+  document.addEventListener("nattvakt:consent", load);
   document.addEventListener("nattvakt:session", (ev) => {
     clearInterval(timer);
     if (!ev.detail.loggedIn) return;
