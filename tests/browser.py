@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"
+)
+"""Browser tests run wherever `make test` ran: it installs Chromium. Elsewhere they skip, saying why."""
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",

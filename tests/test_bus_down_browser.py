@@ -3,7 +3,6 @@ seconds, a failed acknowledgement says so and is retried, and all of it clears b
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,14 @@ from playwright.sync_api import BrowserContext, expect
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
-from tests.browser import CHROMIUM, SCREENSHOTS
+from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS
 from tests.conftest import RestartableRedis
 from tests.console_page import log_in, publish
 from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    NEEDS_CHROMIUM,
 ]
 
 DOWN_SV = "Larm kommer inte fram — ring driften / gör fysiska besök"

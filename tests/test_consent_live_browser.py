@@ -4,7 +4,6 @@ is offered only where consent allows it now; elsewhere one line says why."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,14 +17,14 @@ from central.demo_seed import seed_demo
 from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
-from tests.browser import CHROMIUM
+from tests.browser import NEEDS_CHROMIUM
 from tests.conftest import STAFF_PASSWORD
 from tests.console_page import log_in, publish
 from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    NEEDS_CHROMIUM,
 ]
 
 LIVE_MS = 5000

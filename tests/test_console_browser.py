@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +11,13 @@ from playwright.sync_api import BrowserContext, expect
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
-from tests.browser import CHROMIUM, SCREENSHOTS
+from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS
 from tests.console_page import log_in, publish
 from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    NEEDS_CHROMIUM,
 ]
 
 

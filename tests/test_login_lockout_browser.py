@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from nattvakt.settings import Settings
-from tests.browser import CHROMIUM, SCREENSHOTS, chromium
+from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS, chromium
 from tests.console_page import log_in
 from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    NEEDS_CHROMIUM,
 ]
 
 LOCKOUT_S = 4

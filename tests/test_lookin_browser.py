@@ -3,7 +3,6 @@ element that plays the node's private picture (videoWidth > 0, frames counted wi
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ from central.db import open_store
 from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import RedisServer, free_port
-from tests.browser import CHROMIUM, SCREENSHOTS, chromium
+from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS, chromium
 from tests.lookin_parts import face_clip
 from tests.processes import nattvakt_env, running
 
@@ -31,7 +30,7 @@ WEBRTC_FLAGS = ("--disable-features=WebRtcHideLocalIpsWithMdns",)
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    NEEDS_CHROMIUM,
 ]
 
 

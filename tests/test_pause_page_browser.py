@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +14,12 @@ from central.consent import service
 from central.db import open_store
 from nattvakt.settings import Settings
 from privacy.consent_model import ConsentTerms
-from tests.browser import CHROMIUM, SCREENSHOTS, chromium
+from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS, chromium
 from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    NEEDS_CHROMIUM,
 ]
 
 

@@ -3,7 +3,6 @@ camera is named in Swedish ("Kameran svarar inte"), not "Kamera offline"."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +15,13 @@ from central.db import open_store
 from central.demo_seed import seed_demo
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
-from tests.browser import CHROMIUM
+from tests.browser import NEEDS_CHROMIUM
 from tests.console_page import log_in, publish
 from tests.processes import central_running
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed (make test installs it)"),
+    NEEDS_CHROMIUM,
 ]
 
 HOME = ZoneInfo("Europe/Stockholm")
