@@ -23,6 +23,7 @@ from central.followup.figures import (
     ChangeRecord,
     CheckinRecord,
     EventRecord,
+    LookinRecord,
     Records,
     figures,
     month_nights,
@@ -68,7 +69,11 @@ def synthetic_october(seed: int = 20261025) -> Month:
     checkins: list[CheckinRecord] = []
     events: list[EventRecord] = []
     changes: list[ChangeRecord] = []
+    lookins: list[LookinRecord] = []
     for night in [date(2026, 9, 30), *nights, date(2026, 11, 1)]:  # neighbours that must not be counted
+        for _ in range(rng.randint(0, 12)):  # look-ins that showed a picture, at any hour of the night
+            lookins.append(LookinRecord(_wall(night, time(12)) + timedelta(seconds=rng.randint(0, 24 * 3600 - 1)),
+                                        rng.choice(["on_floor", "scheduled"])))
         for _recipient in range(6):
             for at in CHECKIN_TIMES:
                 slot = _wall(night, at)
@@ -122,7 +127,7 @@ def synthetic_october(seed: int = 20261025) -> Month:
                     ended_at=datetime(2026, 10, 1, 12, 0, tzinfo=UTC)),
     ]
     assert _night_of(twice.replace(fold=1).astimezone(UTC)) == dst
-    return Month(Records(checkins, events, changes), nights)
+    return Month(Records(checkins, events, changes, lookins), nights)
 
 
 def _expected(records: Records, nights: list[date]) -> dict[str, Any]:
@@ -150,7 +155,8 @@ def _expected(records: Records, nights: list[date]) -> dict[str, Any]:
         "checkins_skipped_by_recipient": sum(c.skip_reason == "paused" for c in planned),
         "checkins_skipped_other": sum(c.state == "skipped" and c.skip_reason != "paused" for c in planned),
         "relooks": sum(c.relook for c in records.checkins if c.night in wanted),
-        "lookins_digital": len(digital), "visits_physical": len(physical),
+        "lookins_digital": sum(_night_of(look.started_at) in wanted for look in records.lookins),
+        "visits_physical": len(physical),
         "visits_avoided": sum(c.outcome != "needs_visit" for c in digital),
         "visits_due_to_downtime": sum(c.outcome == "camera_failed_visit" for c in physical),
         "events": len(evs), "events_by_kind": dict(Counter(e.kind for e in evs)),
@@ -394,7 +400,8 @@ async def test_checkins_consent_pauses_and_downtime_from_the_store(exact_api: Ap
     assert body["min_count"] == 1
     (tonight,) = [n for n in body["nights"] if n["night"] == night_of(now, ZONE).isoformat()]
     assert tonight["checkins_planned"] == 1 and tonight["checkins_done"] == 1 and tonight["checkins_late"] == 0
-    assert tonight["lookins_digital"] == 1 and tonight["visits_avoided"] == 1 and tonight["visits_physical"] == 0
+    assert tonight["visits_avoided"] == 1 and tonight["visits_physical"] == 0
+    assert tonight["lookins_digital"] == 0, "documented without looking in: no look-in is counted"
     assert tonight["consent_changes"] == 1 and tonight["pauses"] == 1  # the resume is neither
     assert tonight["events_by_kind"] == {"node_offline": 1} and tonight["events_by_severity"] == {"4": 1}
     assert tonight["outages"] == 1 and tonight["downtime_s"] == pytest.approx(20 * 60)
