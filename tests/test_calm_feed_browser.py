@@ -21,6 +21,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
+from tests.accessibility import assert_accessible
 from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS
 from tests.conftest import STAFF_PASSWORD
 from tests.console_page import log_in
@@ -139,6 +140,7 @@ def test_a_night_of_events_is_calm_at_1024x768(console: str, browser: BrowserCon
         box = button.bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box
     assert page.evaluate("() => window.scrollY") == 0
+    assert_accessible(page, "calm feed")
 
     # "All": every room, with the acknowledged one; a room on its own.
     page.get_by_role("button", name="Alla", exact=True).click()
