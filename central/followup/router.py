@@ -68,8 +68,9 @@ def _load_db(sessions: sessionmaker[Session], nights: list[date], now: datetime,
         checkins = store.load_checkins(db, nights, now, night_service.relook_after(settings), home)
         outcomes = store.load_event_outcomes(db, nights)
         changes = store.load_changes(db, nights, home)
+        lookins = store.load_lookins(db, nights, home)
         db.expunge_all()
-    return Records(checkins=checkins, changes=changes), outcomes
+    return Records(checkins=checkins, changes=changes, lookins=lookins), outcomes
 
 
 async def month_figures(request: Request, settings: Settings, month: str | None) -> MonthFigures:
@@ -80,7 +81,7 @@ async def month_figures(request: Request, settings: Settings, month: str | None)
     partial, outcomes = await run_in_threadpool(_load_db, request.app.state.sessionmaker, nights, now, settings)
     stream, acks = await store.load_stream_events(request.app.state.redis, settings.events_stream, nights, home)
     records = Records(checkins=partial.checkins, events=store.join_events(stream, acks, outcomes),
-                      changes=partial.changes)
+                      changes=partial.changes, lookins=partial.lookins)
     threshold = settings.central.followup_min_count
     return MonthFigures(
         month=f"{year:04d}-{number:02d}", min_count=threshold,
