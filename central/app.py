@@ -45,12 +45,14 @@ from central.nodes import router as nodes
 from central.nodes.monitor import NodeMonitor
 from central.staff import admin_router
 from central.staff import router as auth
+from central.visits import router as visits
+from central.visits.watch import VisitWatch
 from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
 ROUTERS = (tonight, schedule_router, report_router, nodes, admin_router, followup, auth, events, ops_router,
-           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router)
+           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router, visits)
 """Every feature's router, in the order their routes are matched."""
 
 
@@ -87,12 +89,16 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.lookin_hub = lookin_hub
         lookin_hub.start()
         app.state.redis = redis
+        visit_watch = VisitWatch(sessionmaker, feed, redis, settings.events_stream, settings.events_retention,
+                                 settings.central.visit_check_every_s)
+        visit_watch.start()
         app.state.metrics = central_registry(
             CentralCollector(consumer, feed, node_monitor, AuditCounter(sessionmaker), lambda: len(lookin_hub.lookins))
         )
         try:
             yield
         finally:
+            await visit_watch.stop()
             await lookin_hub.stop()
             await consent_copies.stop()
             await consent_news.stop()

@@ -63,6 +63,8 @@ class CentralSettings(BaseModel):
     """Extra origins (scheme://host[:port]) allowed to send state-changing requests, e.g. behind a proxy."""
     relook_after_min: float = Field(15.0, ge=1, le=120)
     """Minutes after a check-in where the person was not visible until staff must look again."""
+    visit_check_every_s: float = Field(5.0, ge=0.1, le=300)
+    """How often central looks for visits past their promise (each raises a HIGH `visit_overdue` alarm)."""
     followup_min_count: int = Field(3, ge=1, le=100)
     """Follow-up reports show a count from 1 up to this minus one as "fewer than N", and no times or rates resting
     on fewer events, so a small figure cannot single out one care recipient."""
