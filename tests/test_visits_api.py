@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import CentralSettings, Settings
@@ -25,8 +26,8 @@ TWO_CALLS: dict[str, Any] = {"promise_min": 30, "first": "look", "steps": {
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def api(request: pytest.FixtureRequest, settings: Settings) -> Any:
-    fast = settings.model_copy(update={"central": CentralSettings(port=settings.central.port,
-                                                                  visit_check_every_s=0.1)})
+    fast = settings.model_copy(update={"central": CentralSettings(
+        port=settings.central.port, visit_check_every_s=0.1, followup_min_count=1)})
     async with serve_on(request.param, fast) as running:
         yield running
 
@@ -72,6 +73,17 @@ async def test_not_visible_twice_calls_then_no_answer_sends_the_patrol(api: Api)
     assert figures["visits_by_cause"] == {"no_answer": 1} and figures["visits"] == 1
     assert (figures["calls_made"], figures["calls_answered"], figures["visits_late"]) == (1, 0, 0)
     assert figures["arrival_n"] == 1 and 0 <= figures["arrival_median_s"] == figures["arrival_p90_s"] < 60
+
+    report = await api.night.get("/api/reports/night", params={"lang": "en"})
+    assert report.status_code == 200 and "Visits and calls" in report.text
+    for words in ("did not answer the phone", "helped", "no answer", "+46 70 123 45 67", "Visits past their promise"):
+        assert words in report.text, words
+    month = (await api.nurse.get("/api/followup")).json()["visits"]
+    assert month["total"]["visits_by_cause"] == {"no_answer": 1} and month["total"]["calls_made"] == 1
+    (tonight,) = [n for n in month["nights"] if n["visits"]]
+    assert tonight["calls_answered"] == 0 and tonight["visits_late"] == 0
+    printed = await api.nurse.get("/api/followup/report", params={"lang": "en"})
+    assert printed.status_code == 200 and "did not answer the phone" in printed.text
 
 
 async def test_a_unit_chain_with_two_calls_and_answers(api: Api) -> None:
@@ -181,6 +193,13 @@ async def test_a_fall_or_a_camera_out_sends_the_patrol_and_a_late_visit_raises_a
     assert figures["visits_by_cause"] == {"camera_fault": 1, "on_floor": 2}
     assert figures["visits_late"] == 1, "the fall reached 50 minutes after it happened"
     assert figures["arrival_n"] == 1 and 50 * 60 <= figures["arrival_median_s"] < 52 * 60
+
+    # the stream is the transport: trimmed to nothing, the visits are still in the follow-up
+    redis = aioredis.from_url(api.settings.redis_url_or_default())
+    await redis.xtrim(api.settings.events_stream, maxlen=0)
+    await redis.aclose()
+    month = (await api.nurse.get("/api/followup")).json()["visits"]["total"]
+    assert month["visits_by_cause"] == {"camera_fault": 1, "on_floor": 2} and month["visits_late"] == 1
 
 
 async def _cause(api: Api, cause: str) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from central.followup.figures import median, percentile
@@ -18,6 +18,7 @@ from central.followup.figures import median, percentile
 
 @dataclass(frozen=True, slots=True)
 class VisitRecord:
+    night: date
     cause: str
     cause_at: datetime
     promise_at: datetime
@@ -26,6 +27,7 @@ class VisitRecord:
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:
+    night: date
     outcome: str | None
     """None while the call is still to be made."""
 
@@ -60,6 +62,13 @@ def visit_figures(visits: Sequence[VisitRecord], calls: Sequence[CallRecord], vi
     )
 
 
+def by_night(visits: Sequence[VisitRecord], calls: Sequence[CallRecord], avoided: dict[date, int],
+             nights: Sequence[date], now: datetime) -> list[tuple[date, VisitFigures]]:
+    """The figures of each night, in order; `avoided` gives each night's visits avoided."""
+    return [(n, visit_figures([v for v in visits if v.night == n], [c for c in calls if c.night == n],
+                              avoided.get(n, 0), now)) for n in nights]
+
+
 def shown(f: VisitFigures, threshold: int) -> dict[str, Any]:
     """As the follow-up shows figures outside: a count 1 … threshold-1 is None ("fewer than N"), and the arrival
     times need `threshold` arrivals, so a small figure cannot single a person out."""
@@ -74,3 +83,13 @@ def shown(f: VisitFigures, threshold: int) -> dict[str, Any]:
     if f.arrival_n < threshold:
         out["arrival_median_s"] = out["arrival_p90_s"] = None
     return out
+
+
+def followup_section(visits: Sequence[VisitRecord], calls: Sequence[CallRecord], nights: Sequence[date],
+                     now: datetime, threshold: int, avoided: dict[date | None, int | None]) -> dict[str, Any]:
+    """The month's and each night's visit figures as the follow-up shows them (`shown`); visits avoided are the
+    follow-up's own figure for the same period (`avoided`, already shown; key None for the month)."""
+    month = shown(visit_figures(visits, calls, 0, now), threshold) | {"visits_avoided": avoided.get(None)}
+    return {"total": month, "nights": [
+        {"night": n.isoformat(), **shown(f, threshold), "visits_avoided": avoided.get(n)}
+        for n, f in by_night(visits, calls, {}, nights, now)]}

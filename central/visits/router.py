@@ -42,7 +42,7 @@ def call_out(call: CallTask, names: dict[int, str]) -> CallOut:
                    staff=call.staff)
 
 def visit_out(visit: VisitTask, names: dict[int, str], now: datetime) -> VisitOut:
-    record = _Record(visit.cause, aware(visit.cause_at), aware(visit.promise_at),
+    record = _Record(visit.night, visit.cause, aware(visit.cause_at), aware(visit.promise_at),
                      aware(visit.arrived_at) if visit.arrived_at else None)
     return VisitOut(
         id=visit.id, recipient_id=visit.recipient_id, name=names.get(visit.recipient_id or 0, ""), room=visit.room,

@@ -302,11 +302,16 @@ def remember_alarm(db: Session, visit_id: int, event: Event) -> None:
         db.commit()
 
 
+def records_of(db: Session, nights: Sequence[date]) -> tuple[list[VisitRecord], list[CallRecord]]:
+    visits = [VisitRecord(v.night, v.cause, aware(v.cause_at), aware(v.promise_at),
+                          aware(v.arrived_at) if v.arrived_at else None) for v in visits_of(db, nights)]
+    return visits, [CallRecord(c.night, c.outcome) for c in calls_of(db, nights)]
+
+
 def figures_of(db: Session, nights: Sequence[date], now: datetime, relook_after: timedelta, home: ZoneInfo
                ) -> VisitFigures:
     """The visit and call figures of the nights, with the follow-up's visits avoided by a digital check-in."""
     checkins = store.load_checkins(db, list(nights), now, relook_after, home)
     avoided = figures(Records(checkins=checkins), nights, now, home).visits_avoided
-    visits = [VisitRecord(v.cause, aware(v.cause_at), aware(v.promise_at),
-                          aware(v.arrived_at) if v.arrived_at else None) for v in visits_of(db, nights)]
-    return visit_figures(visits, [CallRecord(c.outcome) for c in calls_of(db, nights)], avoided, now)
+    visits, calls = records_of(db, nights)
+    return visit_figures(visits, calls, avoided, now)
