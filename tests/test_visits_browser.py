@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 
 from central.db import open_store
 from central.demo_seed import DEMO_PHONE, DEMO_RECIPIENT, seed_demo
@@ -25,7 +25,8 @@ from tests.console_page import log_in, publish
 from tests.processes import central_running
 
 pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+TABLET: ViewportSize = {"width": 1024, "height": 768}
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_not_visible_twice_then_no_answer_sends_the_patrol(demo: str, browser: B
 
     phone.get_by_role("button", name="English").click()
     expect(visit).to_contain_text("Done · All well")
-    phone.set_viewport_size({"width": 1024, "height": 768})
+    phone.set_viewport_size(TABLET)
     phone.screenshot(path=str(SCREENSHOTS / "visits-tablet-en.png"), full_page=True)
 
     figures = console.request.get(f"{demo}/api/visits/figures").json()
