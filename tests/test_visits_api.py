@@ -208,3 +208,15 @@ async def _cause(api: Api, cause: str) -> dict[str, Any] | None:
 
 async def _cause_in(api: Api, cause: str, room: str) -> dict[str, Any] | None:
     return next((v for v in (await tasks(api.night))["visits"] if v["cause"] == cause and v["room"] == room), None)
+
+
+async def test_a_digital_checkin_that_found_all_well_is_a_visit_avoided(api: Api) -> None:
+    rid = await due_recipient(api)
+    before = (await api.night.get("/api/visits/figures")).json()
+    assert (before["visits"], before["visits_avoided"], before["arrival_median_s"]) == (0, 0, None)
+    (slot,) = await slots(api.night, rid)
+    await document(api.night, rid, slot["slot_at"], "sleeping")
+    after = (await api.night.get("/api/visits/figures")).json()
+    assert (after["visits"], after["visits_avoided"], after["calls_made"]) == (0, 1, 0)
+    assert (await api.night.get("/api/visits/figures", params={"night": "2020-01-01"})).json()["visits_avoided"] == 0
+    assert (await api.night.get("/api/visits/figures", params={"night": "jul"})).status_code == 422
