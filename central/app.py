@@ -33,6 +33,8 @@ from central.events.bus_state import BUS_DOWN_DETAIL
 from central.events.consumer import EventConsumer
 from central.events.feed import EventFeed
 from central.followup import router as followup
+from central.forwarding import router as push
+from central.forwarding.channels import open_forwarder
 from central.lookins import router as lookins
 from central.lookins.hub import open_lookin_hub
 from central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -52,7 +54,8 @@ from nattvakt.settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
 ROUTERS = (tonight, schedule_router, report_router, nodes, admin_router, followup, auth, events, ops_router,
-           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router, visits)
+           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router, visits,
+           push)
 """Every feature's router, in the order their routes are matched."""
 
 
@@ -92,12 +95,17 @@ def create_app(settings: Settings) -> FastAPI:
         visit_watch = VisitWatch(sessionmaker, feed, redis, settings.events_stream, settings.events_retention,
                                  settings.central.visit_check_every_s)
         visit_watch.start()
+        forwarder, http = open_forwarder(settings, sessionmaker, feed, redis)
+        app.state.push_public_key = forwarder.push_public_key
+        forwarder.start()
         app.state.metrics = central_registry(
             CentralCollector(consumer, feed, node_monitor, AuditCounter(sessionmaker), lambda: len(lookin_hub.lookins))
         )
         try:
             yield
         finally:
+            await forwarder.stop()
+            await http.aclose()
             await visit_watch.stop()
             await lookin_hub.stop()
             await consent_copies.stop()

@@ -1,4 +1,4 @@
-"""The escalation chain and visits: units' chains, recipients' contact, call tasks, visit tasks.
+"""The escalation chain and visits (units' chains, recipients' contact, call and visit tasks); push subscriptions.
 
 Revision ID: 0003
 Revises: 0002
@@ -82,8 +82,17 @@ def upgrade() -> None:
     op.create_index("ix_visit_task_recipient_id", "visit_task", ["recipient_id"])
     op.create_index("ix_visit_task_night", "visit_task", ["night"])
     op.create_index("ix_visit_task_promise_at", "visit_task", ["promise_at"])
+    op.create_table(
+        "push_subscription",
+        sa.Column("endpoint", sa.String(length=1000), nullable=False),
+        sa.Column("p256dh", sa.String(length=200), nullable=False),
+        sa.Column("auth", sa.String(length=100), nullable=False),
+        sa.Column("staff", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("endpoint"),
+    )
 
 
 def downgrade() -> None:
-    for table in ("visit_task", "call_task", "recipient_contact", "escalation_unit"):
+    for table in ("push_subscription", "visit_task", "call_task", "recipient_contact", "escalation_unit"):
         op.drop_table(table)
