@@ -141,8 +141,8 @@
     const visits = tasks ? tasks.visits : [];
     $("calls").replaceChildren(...calls.map(callCard));
     $("visits").replaceChildren(...visits.map(visitCard));
-    $("no-calls").hidden = calls.length > 0;
-    $("no-visits").hidden = visits.length > 0;
+    $("no-calls").hidden = !tasks || calls.length > 0;  // nothing known yet is not "nothing to do"
+    $("no-visits").hidden = !tasks || visits.length > 0;
   }
 
   $("lang").addEventListener("click", () => {
