@@ -45,6 +45,7 @@ from central.night import router as tonight
 from central.nodes import control_router
 from central.nodes import router as nodes
 from central.nodes.monitor import NodeMonitor
+from central.record.writer import RecordWriter
 from central.staff import admin_router
 from central.staff import router as auth
 from central.visits import router as visits
@@ -69,6 +70,8 @@ def create_app(settings: Settings) -> FastAPI:
             settings.redis_url_or_default(), decode_responses=True, socket_connect_timeout=3, health_check_interval=10
         )
         feed = EventFeed(settings.central.feed_history)
+        record = RecordWriter(sessionmaker, feed)
+        record.start()  # before the consumer: the record sees the first event too
         consumer = EventConsumer(
             redis, settings.events_stream, settings.central.instance, feed, claim_idle_s=settings.central.claim_idle_s
         )
@@ -112,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
             await consent_news.stop()
             await node_monitor.stop()
             await consumer.stop()
+            await record.stop()
             await redis.aclose()
             engine.dispose()
 

@@ -82,6 +82,8 @@ class CentralSettings(BaseModel):
     """A node without a heartbeat this long raises `node_offline` (HIGH): a failed camera needs a visit."""
     audit_retention_years: float = Field(10.0, gt=0, le=100)
     """Years audit records (look-ins, consent changes, logins) are kept before `nattvakt audit prune` removes them."""
+    record_retention_years: float = Field(10.0, gt=0, le=100)
+    """Years event revisions and acknowledgements are kept before `nattvakt record prune` removes them."""
     pause_ends_hour: int = Field(8, ge=0, le=23)
     """Local hour (the recipient's time zone) at which a 'pause for tonight' ends."""
     login_lockout_after: int = Field(5, ge=1, le=100)

@@ -14,12 +14,14 @@ from central import migrate
 from central.db import Base, open_store
 from central.forwarding import models as _push_models  # noqa: F401  (registers the push subscriptions)
 from central.night import models as _night_models  # noqa: F401  (registers the night tables)
+from central.record import models as _record_models  # noqa: F401  (registers the event record)
 from central.staff.service import upsert_staff
 from central.visits import models as _visit_models  # noqa: F401  (registers the visit tables)
 from tests.postgres_db import throwaway_database
 
 NIGHT_TABLES = {"login_attempt", "room", "zone", "schedule_entry", "outcome"}
-VISIT_TABLES = {"escalation_unit", "recipient_contact", "call_task", "visit_task", "push_subscription"}
+VISIT_TABLES = {"escalation_unit", "recipient_contact", "call_task", "visit_task", "push_subscription",
+                "event_revision", "event_ack"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

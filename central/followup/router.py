@@ -30,6 +30,7 @@ from central.followup.figures import (
 from central.i18n import pick_lang
 from central.night import service as night_service
 from central.pages import PAGE_HEADERS, render
+from central.record import store as record
 from central.staff.models import Staff
 from central.visits import service as visits_service
 from central.visits.figures import followup_section
@@ -76,6 +77,12 @@ def _load_db(sessions: sessionmaker[Session], nights: list[date], now: datetime,
     return Records(checkins=checkins, changes=changes), outcomes
 
 
+def _load_record(sessions: sessionmaker[Session], nights: list[date], home: ZoneInfo) -> Any:
+    with sessions() as db:
+        start, end = store.period_bounds(nights, home)
+        return record.load_events(db, start, end)
+
+
 def _load_visits(sessions: sessionmaker[Session], nights: list[date]) -> Any:
     with sessions() as db:
         return visits_service.records_of(db, nights)
@@ -88,6 +95,8 @@ async def month_figures(request: Request, settings: Settings, month: str | None)
     nights = month_nights(year, number)
     partial, outcomes = await run_in_threadpool(_load_db, request.app.state.sessionmaker, nights, now, settings)
     stream, acks = await store.load_stream_events(request.app.state.redis, settings.events_stream, nights, home)
+    kept, kept_acks = await run_in_threadpool(_load_record, request.app.state.sessionmaker, nights, home)
+    stream, acks = record.merged(stream, kept), kept_acks | acks  # the record keeps what the stream has trimmed
     records = Records(checkins=partial.checkins, events=store.join_events(stream, acks, outcomes),
                       changes=partial.changes)
     threshold = settings.central.followup_min_count

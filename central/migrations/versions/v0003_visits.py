@@ -1,4 +1,4 @@
-"""The escalation chain and visits (units' chains, recipients' contact, call and visit tasks); push subscriptions.
+"""Escalation and visits, push subscriptions, and the record of event revisions and acknowledgements.
 
 Revision ID: 0003
 Revises: 0002
@@ -91,8 +91,33 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("endpoint"),
     )
+    op.create_table(
+        "event_revision",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("severity", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("node", sa.String(length=64), nullable=False),
+        sa.Column("room", sa.String(length=64), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", "seq"),
+    )
+    op.create_index("ix_event_revision_started_at", "event_revision", ["started_at"])
+    op.create_table(
+        "event_ack",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("by", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_index("ix_event_ack_at", "event_ack", ["at"])
 
 
 def downgrade() -> None:
-    for table in ("push_subscription", "visit_task", "call_task", "recipient_contact", "escalation_unit"):
+    for table in ("event_ack", "event_revision", "push_subscription", "visit_task", "call_task", "recipient_contact",
+                  "escalation_unit"):
         op.drop_table(table)
