@@ -70,8 +70,15 @@ def create_app(settings: Settings) -> FastAPI:
             settings.redis_url_or_default(), decode_responses=True, socket_connect_timeout=3, health_check_interval=10
         )
         feed = EventFeed(settings.central.feed_history)
+        # Every listener to the feed starts before the consumer, so none misses the first events it reads.
         record = RecordWriter(sessionmaker, feed)
-        record.start()  # before the consumer: the record sees the first event too
+        record.start()
+        visit_watch = VisitWatch(sessionmaker, feed, redis, settings.events_stream, settings.events_retention,
+                                 settings.central.visit_check_every_s)
+        visit_watch.start()
+        forwarder, http = open_forwarder(settings, sessionmaker, feed, redis)
+        app.state.push_public_key = forwarder.push_public_key
+        forwarder.start()
         consumer = EventConsumer(
             redis, settings.events_stream, settings.central.instance, feed, claim_idle_s=settings.central.claim_idle_s
         )
@@ -95,12 +102,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.lookin_hub = lookin_hub
         lookin_hub.start()
         app.state.redis = redis
-        visit_watch = VisitWatch(sessionmaker, feed, redis, settings.events_stream, settings.events_retention,
-                                 settings.central.visit_check_every_s)
-        visit_watch.start()
-        forwarder, http = open_forwarder(settings, sessionmaker, feed, redis)
-        app.state.push_public_key = forwarder.push_public_key
-        forwarder.start()
         app.state.metrics = central_registry(
             CentralCollector(consumer, feed, node_monitor, AuditCounter(sessionmaker), lambda: len(lookin_hub.lookins))
         )
