@@ -18,9 +18,11 @@ from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 
 from central.db import open_store
 from central.demo_seed import DEMO_PHONE, DEMO_RECIPIENT, seed_demo
+from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS
+from tests.conftest import STAFF_PASSWORD
 from tests.console_page import log_in, publish
 from tests.processes import central_running
 
@@ -34,8 +36,11 @@ def demo(settings: Settings, staff_login: dict[str, str], tmp_path: Path) -> Ite
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
         assert seed_demo(db, "node-b12", "B12", ZoneInfo("Europe/Stockholm")) is not None
+    with sessions() as db:
+        upsert_staff(db, "sara", STAFF_PASSWORD, "nurse_admin")
     engine.dispose()
-    with central_running(settings, tmp_path, central__visit_check_every_s="0.2") as base:
+    with central_running(settings, tmp_path, central__visit_check_every_s="0.2",
+                         central__followup_min_count="1") as base:
         yield base
 
 
@@ -130,3 +135,18 @@ def test_a_fall_in_time_and_one_past_the_promise(demo: str, browser: BrowserCont
     figures = console.request.get(f"{demo}/api/visits/figures").json()
     assert figures["visits_by_cause"] == {"on_floor": 2} and figures["visits_late"] == 1
     assert figures["arrival_n"] == 2 and figures["arrival_p90_s"] >= 50 * 60 > figures["arrival_median_s"]
+
+    # the handover report and the month's follow-up show them
+    console.goto(f"{demo}/api/reports/night?format=html")
+    visits_table = console.locator("#visits")
+    expect(visits_table).to_contain_text("på golvet")
+    expect(visits_table.locator("tr.overdue")).to_have_count(1)
+    expect(console.locator("#visit-figures")).to_contain_text("Besök efter utlovad tid")
+    console.screenshot(path=str(SCREENSHOTS / "night-report-visits-sv.png"), full_page=True)
+    assert console.request.post(f"{demo}/api/login", data={"username": "sara", "password": STAFF_PASSWORD}).ok
+    console.goto(f"{demo}/api/followup/report")
+    month = console.locator("#visit-figures")
+    expect(month).to_contain_text("på golvet")
+    expect(month.locator("tr", has_text="Besök efter utlovad tid")).to_contain_text("1")
+    month.scroll_into_view_if_needed()
+    console.screenshot(path=str(SCREENSHOTS / "followup-visits-sv.png"))
