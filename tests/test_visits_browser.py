@@ -67,6 +67,9 @@ def test_not_visible_twice_then_no_answer_sends_the_patrol(demo: str, browser: B
     _document(console, "due", "Syns inte")
     expect(console.locator("li.checkin.state-upcoming", has_text="Titta igen")).to_have_count(1)
     _document(console, "upcoming", "Syns inte")  # the re-look: still not visible
+    console.reload()
+    expect(console.locator("#visits-link")).to_have_text("Besök och samtal (1 samtal, 0 besök)")
+    console.screenshot(path=str(SCREENSHOTS / "tonight-call-waiting-sv.png"), full_page=True)
 
     phone = _phone_page(browser, demo)
     call = phone.locator("li.task.call")

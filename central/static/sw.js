@@ -4,7 +4,8 @@
 const SHELL = "nattvakt-shell-v1";
 const FILES = ["/", "/visits", "/manifest.webmanifest", "/static/console.css", "/static/console.js",
   "/static/tonight.js", "/static/lookin.js", "/static/followup.css", "/static/followup.js", "/static/visits.css",
-  "/static/visits.js", "/static/push.js", "/static/icons/nattvakt-192.png", "/static/icons/nattvakt-512.png",
+  "/static/visits.js", "/static/push.js", "/static/visits_link.js", "/static/icons/nattvakt-192.png",
+  "/static/icons/nattvakt-512.png",
   "/api/console", "/api/console/strings/sv", "/api/console/strings/en"];
 const WORDS = ["/api/console", "/api/console/strings/"];
 
