@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from central.consent import service as consent_service
 from central.night import service as night_service
 from central.nodes import service as nodes_service
-from central.visits import service as visits_service
+from central.visits import units as visit_units
 from privacy.consent_model import ConsentScope, ConsentTerms, Grantor, GrantorRole, ScheduledWindow
 
 DEMO_RECIPIENT = "Greta Andersson"
@@ -49,5 +49,5 @@ def seed_demo(db: Session, node_id: str, room: str, home: ZoneInfo) -> int | Non
     )
     consent_service.record_terms(db, recipient.id, terms, DEMO_ACTOR)
     night_service.set_schedule(db, recipient.id, [w.at for w in windows], DEMO_ACTOR)
-    visits_service.set_contact(db, recipient.id, DEMO_PHONE, None, DEMO_ACTOR)
+    visit_units.set_contact(db, recipient.id, DEMO_PHONE, None, DEMO_ACTOR)
     return recipient.id

@@ -32,7 +32,7 @@ from central.night import service as night_service
 from central.pages import PAGE_HEADERS, render
 from central.record import store as record
 from central.staff.models import Staff
-from central.visits import service as visits_service
+from central.visits import records as visits_records
 from central.visits.figures import followup_section
 from nattvakt.night import night_of
 from nattvakt.settings import Settings
@@ -85,7 +85,7 @@ def _load_record(sessions: sessionmaker[Session], nights: list[date], home: Zone
 
 def _load_visits(sessions: sessionmaker[Session], nights: list[date]) -> Any:
     with sessions() as db:
-        return visits_service.records_of(db, nights)
+        return visits_records.records_of(db, nights)
 
 
 async def month_figures(request: Request, settings: Settings, month: str | None) -> MonthFigures:

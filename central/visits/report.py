@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from central.db import aware
-from central.visits import service
+from central.visits import records
 from central.visits.figures import VisitFigures
 
 
@@ -51,8 +51,8 @@ def _hm(moment: datetime | None, home: ZoneInfo) -> str:
 
 
 def night_visits(db: Session, night: date, now: datetime, relook_after: timedelta, home: ZoneInfo) -> NightVisits:
-    visits, calls = service.visits_of(db, [night]), service.calls_of(db, [night])
-    names = service.names(db, {v.recipient_id for v in visits if v.recipient_id is not None}
+    visits, calls = records.visits_of(db, [night]), records.calls_of(db, [night])
+    names = records.names(db, {v.recipient_id for v in visits if v.recipient_id is not None}
                           | {c.recipient_id for c in calls})
     return NightVisits(
         visits=[VisitRow(_hm(v.cause_at, home), names.get(v.recipient_id or 0, ""), v.room, v.cause,
@@ -61,5 +61,5 @@ def night_visits(db: Session, night: date, now: datetime, relook_after: timedelt
                          (aware(v.arrived_at) if v.arrived_at else now) > aware(v.promise_at)) for v in visits],
         calls=[CallRow(_hm(c.created_at, home), names.get(c.recipient_id, ""), c.room, c.phone, c.outcome or "",
                        _hm(c.outcome_at, home), c.staff or "") for c in calls],
-        figures=service.figures_of(db, [night], now, relook_after, home),
+        figures=records.figures_of(db, [night], now, relook_after, home),
     )

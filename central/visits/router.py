@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from central.db import aware
 from central.dependencies import AnyStaffDep, CareStaffDep, DbDep, NightQuery, NurseAdminDep, SettingsDep, found
 from central.night.service import relook_after
-from central.visits import service
+from central.visits import records, service, units
+from central.visits.errors import EscalationError, TaskNotFoundError
 from central.visits.figures import VisitFigures, late
 from central.visits.figures import VisitRecord as _Record
 from central.visits.models import CallTask, VisitTask
@@ -54,7 +55,7 @@ def visit_out(visit: VisitTask, names: dict[int, str], now: datetime) -> VisitOu
     )
 
 def _names(db: Session, *rows: CallTask | VisitTask) -> dict[int, str]:
-    return service.names(db, {r.recipient_id for r in rows if r.recipient_id is not None})
+    return records.names(db, {r.recipient_id for r in rows if r.recipient_id is not None})
 
 @router.get("/visits", include_in_schema=False)
 def visits_page() -> FileResponse:
@@ -66,7 +67,7 @@ def tasks(db: DbDep, settings: SettingsDep, _staff: CareStaffDep) -> TasksOut:
     """Calls still to make, and visits: every one not done, then the night's done ones; soonest promise first."""
     now = datetime.now(UTC)
     night = night_of(now, settings.central.home_zone)
-    calls, visits = service.open_calls(db), service.visits_to_show(db, night)
+    calls, visits = records.open_calls(db), records.visits_to_show(db, night)
     names = _names(db, *calls, *visits)
     return TasksOut(night=night, now=now, calls=[call_out(c, names) for c in calls],
                     visits=[visit_out(v, names, now) for v in visits])
@@ -76,9 +77,9 @@ def mark_visit(visit_id: int, mark: service.Mark, body: VisitMarkIn, db: DbDep, 
     """På väg (`on_way`), framme (`arrived`), klar (`done`, with an outcome): each once, in turn."""
     try:
         visit = service.mark_visit(db, visit_id, mark, staff.username, body.outcome, body.note)
-    except service.TaskNotFoundError as exc:
+    except TaskNotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except service.EscalationError as exc:
+    except EscalationError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return visit_out(visit, _names(db, visit), datetime.now(UTC))
 
@@ -87,9 +88,9 @@ def call_outcome(call_id: int, body: CallOutcomeIn, db: DbDep, staff: CareStaffD
     """Svarade – ok closes the chain; svarade – behöver hjälp and inget svar lead on as the unit's chain says."""
     try:
         call, led_to = service.call_answered(db, call_id, body.outcome, body.note, staff.username)
-    except service.TaskNotFoundError as exc:
+    except TaskNotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except service.EscalationError as exc:
+    except EscalationError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     names = _names(db, call)
     return CallDone(call=call_out(call, names),
@@ -102,15 +103,15 @@ def visit_figures(db: DbDep, settings: SettingsDep, _staff: AnyStaffDep, night: 
     and answered, visits avoided by a digital check-in."""
     now = datetime.now(UTC)
     which = night or night_of(now, settings.central.home_zone)
-    return service.figures_of(db, [which], now, relook_after(settings), settings.central.home_zone)
+    return records.figures_of(db, [which], now, relook_after(settings), settings.central.home_zone)
 
 @router.get("/api/escalation/units")
 def list_units(db: DbDep, _staff: CareStaffDep) -> list[UnitOut]:
-    return [UnitOut(name=name, policy=policy) for name, policy in service.units(db).items()]
+    return [UnitOut(name=name, policy=policy) for name, policy in units.units(db).items()]
 
 @router.get("/api/escalation/units/{name}")
 def get_unit(db: DbDep, _staff: CareStaffDep, name: Annotated[str, UnitName]) -> UnitOut:
-    policy = service.unit_policy(db, name)
+    policy = units.unit_policy(db, name)
     if policy is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no care unit named {name!r}")
     return UnitOut(name=name, policy=policy)
@@ -118,13 +119,13 @@ def get_unit(db: DbDep, _staff: CareStaffDep, name: Annotated[str, UnitName]) ->
 @router.put("/api/escalation/units/{name}")
 def put_unit(body: EscalationPolicy, db: DbDep, staff: NurseAdminDep, name: Annotated[str, UnitName]) -> UnitOut:
     """Set a unit's chain (validated: it ends, it cannot loop, its delays are within bounds); audited."""
-    service.set_unit_policy(db, name, body, staff.username)
+    units.set_unit_policy(db, name, body, staff.username)
     return UnitOut(name=name, policy=body)
 
 @router.get("/api/recipients/{recipient_id}/contact")
 def get_contact(recipient_id: int, db: DbDep, _staff: CareStaffDep) -> ContactOut:
     found(db, recipient_id)
-    contact = service.contact_of(db, recipient_id)
+    contact = units.contact_of(db, recipient_id)
     return ContactOut(recipient_id=recipient_id, phone=contact.phone if contact else "",
                       unit=contact.unit if contact else None)
 
@@ -133,7 +134,7 @@ def put_contact(recipient_id: int, body: ContactIn, db: DbDep, staff: NurseAdmin
     """The number staff call at night and the care unit whose chain applies; audited."""
     found(db, recipient_id)
     try:
-        contact = service.set_contact(db, recipient_id, body.phone.strip(), body.unit, staff.username)
-    except service.EscalationError as exc:
+        contact = units.set_contact(db, recipient_id, body.phone.strip(), body.unit, staff.username)
+    except EscalationError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return ContactOut(recipient_id=recipient_id, phone=contact.phone, unit=contact.unit)

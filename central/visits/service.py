@@ -1,4 +1,4 @@
-"""The escalation's records: units' chains, recipients' contact, call tasks made by the chain, visits and their marks.
+"""The escalation's tasks: calls the chain makes, visits and what makes them, and closing both (outcome, marks).
 
 Every task is made at most once per cause (a unique key: the chain's check-in and step for a call, the cause for a
 visit), so two staff documenting at once, or two central instances seeing one event, make one task.
@@ -9,24 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, TypeVar, get_args
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from central.audit.store import append, commit_with_retry
 from central.consent import service as consent_service
 from central.consent.models import Recipient
 from central.db import aware
-from central.errors import CentralError
-from central.followup import store
-from central.followup.figures import Records, figures
 from central.night.slots import RELOOK_OUTCOME, OutcomeKind, Slot
 from central.nodes.models import CameraNode
-from central.visits.figures import CallRecord, VisitFigures, VisitRecord, visit_figures
-from central.visits.models import CallTask, EscalationUnit, RecipientContact, VisitTask
-from central.visits.policy import DEFAULT_POLICY, CallOutcome, EscalationPolicy, after_call, step_at
+from central.visits.errors import EscalationError, TaskNotFoundError
+from central.visits.models import CallTask, RecipientContact, VisitTask
+from central.visits.policy import CallOutcome, EscalationPolicy, after_call, step_at
+from central.visits.units import policy_for
 from nattvakt.events import Event
 from nattvakt.night import night_of
 from nattvakt.types import Action
@@ -48,68 +44,6 @@ T = TypeVar("T", CallTask, VisitTask)
 _NEXT: dict[Mark, tuple[VisitState, ...]] = {"on_way": ("open",), "arrived": ("open", "on_way"),
                                              "done": ("arrived",)}
 """From which states each mark may be made: arriving without saying "på väg" first is fine; done needs arrival."""
-
-
-class EscalationError(CentralError, ValueError):
-    """A task or a chain that does not fit the request: an unknown unit, a task already closed, a mark out of turn."""
-
-
-class TaskNotFoundError(CentralError, LookupError):
-    """No call or visit with that id."""
-
-
-# --- units and contact ---------------------------------------------------------------------------------------------
-
-def unit_policy(db: Session, name: str) -> EscalationPolicy | None:
-    row = db.get(EscalationUnit, name)
-    return EscalationPolicy.model_validate_json(row.policy) if row else None
-
-
-def units(db: Session) -> dict[str, EscalationPolicy]:
-    return {row.name: EscalationPolicy.model_validate_json(row.policy)
-            for row in db.scalars(select(EscalationUnit).order_by(EscalationUnit.name))}
-
-
-def set_unit_policy(db: Session, name: str, policy: EscalationPolicy, actor: str) -> None:
-    def work(s: Session) -> None:
-        row = s.get(EscalationUnit, name)
-        body = policy.model_dump_json()
-        if row is None:
-            s.add(EscalationUnit(name=name, policy=body, updated_by=actor, updated_at=datetime.now(UTC)))
-        else:
-            row.policy, row.updated_by, row.updated_at = body, actor, datetime.now(UTC)
-        append(s, "escalation_changed", actor, None, {"unit": name, "policy": policy.model_dump(mode="json")})
-
-    commit_with_retry(db, work)
-
-
-def contact_of(db: Session, recipient_id: int) -> RecipientContact | None:
-    return db.get(RecipientContact, recipient_id)
-
-
-def set_contact(db: Session, recipient_id: int, phone: str, unit: str | None, actor: str) -> RecipientContact:
-    if unit is not None and db.get(EscalationUnit, unit) is None:
-        raise EscalationError(f"unit: no care unit named {unit!r} (define its chain first)")
-
-    def work(s: Session) -> RecipientContact:
-        row = s.get(RecipientContact, recipient_id)
-        if row is None:
-            row = RecipientContact(recipient_id=recipient_id, phone=phone, unit=unit)
-            s.add(row)
-        else:
-            row.phone, row.unit = phone, unit
-        append(s, "contact_changed", actor, recipient_id, {"unit": unit, "phone_set": bool(phone)})
-        return row
-
-    return commit_with_retry(db, work)
-
-
-def policy_for(db: Session, recipient_id: int | None) -> EscalationPolicy:
-    """The chain of the recipient's unit; the default chain when they have none."""
-    contact = db.get(RecipientContact, recipient_id) if recipient_id is not None else None
-    if contact is None or contact.unit is None:
-        return DEFAULT_POLICY
-    return unit_policy(db, contact.unit) or DEFAULT_POLICY
 
 
 # --- making tasks --------------------------------------------------------------------------------------------------
@@ -248,70 +182,3 @@ def mark_visit(db: Session, visit_id: int, mark: Mark, staff: str, outcome: Visi
     return visit
 
 
-# --- reading -------------------------------------------------------------------------------------------------------
-
-def open_calls(db: Session) -> list[CallTask]:
-    return list(db.scalars(select(CallTask).where(CallTask.outcome.is_(None)).order_by(CallTask.due_at)))
-
-
-def visits_to_show(db: Session, night: date) -> list[VisitTask]:
-    """Every visit not done (whatever night it began), then the night's done ones; soonest promise first."""
-    rows = db.scalars(select(VisitTask).where((VisitTask.state != "done") | (VisitTask.night == night))
-                      .order_by(VisitTask.promise_at))
-    return list(rows)
-
-
-def calls_of(db: Session, nights: Sequence[date]) -> list[CallTask]:
-    return list(db.scalars(select(CallTask).where(CallTask.night.in_(nights)).order_by(CallTask.created_at)))
-
-
-def visits_of(db: Session, nights: Sequence[date]) -> list[VisitTask]:
-    return list(db.scalars(select(VisitTask).where(VisitTask.night.in_(nights)).order_by(VisitTask.cause_at)))
-
-
-def names(db: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {r.id: r.name for r in db.scalars(select(Recipient).where(Recipient.id.in_(ids)))}
-
-
-def overdue_to_raise(db: Session, now: datetime) -> list[VisitTask]:
-    """Visits past their promise with nobody there yet and no alarm raised."""
-    return list(db.scalars(select(VisitTask).where(
-        VisitTask.promise_at <= now, VisitTask.arrived_at.is_(None), VisitTask.state != "done",
-        VisitTask.overdue_event.is_(None))))
-
-
-def overdue_to_end(db: Session) -> list[VisitTask]:
-    """Visits whose overdue alarm is raised and the patrol has arrived since: the alarm's situation ends."""
-    return [v for v in db.scalars(select(VisitTask).where(VisitTask.overdue_event.is_not(None),
-                                                          VisitTask.arrived_at.is_not(None)))
-            if v.overdue_event and '"state":"ended"' not in v.overdue_event]
-
-
-def node_of(db: Session, recipient_id: int | None) -> str | None:
-    if recipient_id is None:
-        return None
-    return db.scalars(select(CameraNode.node_id).where(CameraNode.recipient_id == recipient_id).limit(1)).first()
-
-
-def remember_alarm(db: Session, visit_id: int, event: Event) -> None:
-    visit = db.get(VisitTask, visit_id)
-    if visit is not None:
-        visit.overdue_event = event.model_dump_json()
-        db.commit()
-
-
-def records_of(db: Session, nights: Sequence[date]) -> tuple[list[VisitRecord], list[CallRecord]]:
-    visits = [VisitRecord(v.night, v.cause, aware(v.cause_at), aware(v.promise_at),
-                          aware(v.arrived_at) if v.arrived_at else None) for v in visits_of(db, nights)]
-    return visits, [CallRecord(c.night, c.outcome) for c in calls_of(db, nights)]
-
-
-def figures_of(db: Session, nights: Sequence[date], now: datetime, relook_after: timedelta, home: ZoneInfo
-               ) -> VisitFigures:
-    """The visit and call figures of the nights, with the follow-up's visits avoided by a digital check-in."""
-    checkins = store.load_checkins(db, list(nights), now, relook_after, home)
-    avoided = figures(Records(checkins=checkins), nights, now, home).visits_avoided
-    visits, calls = records_of(db, nights)
-    return visit_figures(visits, calls, avoided, now)

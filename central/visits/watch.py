@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import aware
 from central.events.feed import EventFeed, FeedItem
-from central.visits import service
+from central.visits import records, service
 from central.visits.models import VisitTask
 from nattvakt.bus import idempotent_xadd, publish_once
 from nattvakt.events import Event, Severity, deterministic_event_id
@@ -89,10 +89,10 @@ class VisitWatch:
     def _due(self) -> tuple[list[Event], list[tuple[int, Event]]]:
         """Alarms to raise and alarms to end, as of now."""
         with self._sessions() as db:
-            late = [overdue_event(v, service.node_of(db, v.recipient_id))
-                    for v in service.overdue_to_raise(db, datetime.now(UTC))]
+            late = [overdue_event(v, records.node_of(db, v.recipient_id))
+                    for v in records.overdue_to_raise(db, datetime.now(UTC))]
             ended = []
-            for v in service.overdue_to_end(db):
+            for v in records.overdue_to_end(db):
                 opened = Event.model_validate_json(v.overdue_event or "")
                 ended.append((v.id, opened.model_copy(update={
                     "state": "ended", "seq": opened.seq + 1, "ended_at": aware(v.arrived_at or datetime.now(UTC))})))
@@ -100,7 +100,7 @@ class VisitWatch:
 
     def _remember(self, visit_id: int, event: Event) -> None:
         with self._sessions() as db:
-            service.remember_alarm(db, visit_id, event)
+            records.remember_alarm(db, visit_id, event)
 
     async def check(self) -> None:
         """One pass: raise what is late, end what the patrol has reached."""
