@@ -20,6 +20,7 @@ from camera_node.pause_gate import PauseGate
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage, build_privacy_filter
+from camera_node.rules.zones import RoomZones
 from camera_node.timing import StageTimings
 from nattvakt.events import Event, Origin
 from nattvakt.settings import Settings
@@ -74,7 +75,8 @@ async def run_node(settings: Settings) -> None:
     consent.start()
     capture.start()
     pipeline.start()
-    lookin = LookinRuntime.for_node(settings, consent, pipeline)
+    lookin = LookinRuntime.for_node(settings, consent, pipeline,
+                                    zones=lambda zones: detection.rules.use_zones(RoomZones.from_settings(zones)))
     lookin.start()
     if health is not None:
         health.start()

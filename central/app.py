@@ -38,7 +38,7 @@ from central.lookins.hub import open_lookin_hub
 from central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from central.metrics import AuditCounter, CentralCollector, central_registry
 from central.metrics import render as render_metrics
-from central.night import report_router, schedule_router
+from central.night import report_router
 from central.night import router as tonight
 from central.nodes import control_router
 from central.nodes import router as nodes
@@ -49,7 +49,7 @@ from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
-ROUTERS = (tonight, schedule_router, report_router, nodes, admin_router, followup, auth, events, ops_router,
+ROUTERS = (tonight, report_router, nodes, admin_router, followup, auth, events, ops_router,
            recipients_router, consent, personal_router, lookins, transparency, control_router, console_router)
 """Every feature's router, in the order their routes are matched."""
 

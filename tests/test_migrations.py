@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Engine, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect
+from sqlalchemy import Column, DateTime, Engine, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect
 
 from central import migrate
 from central.db import Base, open_store
@@ -16,7 +16,7 @@ from central.night import models as _night_models  # noqa: F401  (registers the 
 from central.staff.service import upsert_staff
 from tests.postgres_db import throwaway_database
 
-NIGHT_TABLES = {"login_attempt", "room", "zone", "schedule_entry", "outcome"}
+NIGHT_TABLES = {"login_attempt", "room", "zone", "outcome"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,7 +37,7 @@ def _differences(engine: Engine) -> list[object]:
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
     engine, _sessions = open_store(database_url)
     try:
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == "0003"
         assert _differences(engine) == []
     finally:
         engine.dispose()
@@ -67,8 +67,13 @@ def test_store_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) ->
     legacy = create_engine(url)
     old = MetaData()
     for name, table in Base.metadata.tables.items():
-        if name not in NIGHT_TABLES | {"camera_node"}:
+        if name not in NIGHT_TABLES | {"camera_node", "recipient"}:
             table.to_metadata(old)
+    Table(  # as the consent release had it: no `active`
+        "recipient", old, Column("id", Integer, primary_key=True), Column("name", String(128), nullable=False),
+        Column("room", String(64), nullable=False), Column("access_code_hash", String(64), unique=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
     Table(  # as the consent release had it: no room, no token
         "camera_node", old, Column("node_id", String(64), primary_key=True),
         Column("recipient_id", ForeignKey("recipient.id", ondelete="SET NULL"), index=True),
@@ -83,7 +88,7 @@ def test_store_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) ->
     legacy.dispose()
     engine, _sessions = open_store(url)
     try:
-        assert migrate.current_revision(engine) == "0002"
+        assert migrate.current_revision(engine) == "0003"
         assert _differences(engine) == []
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT username FROM staff").scalars().all() == ["old"]

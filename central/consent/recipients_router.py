@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from central.consent import service
 from central.consent.models import Recipient
 from central.consent.schemas import AccessCodeOut, NodeAssignment, NodeOut, RecipientIn, RecipientOut
-from central.dependencies import CareStaffDep, CopiesDep, DbDep, NightQuery, NurseAdminDep, found
-from central.night.checkins import CheckIn, checkins_for_night, tonights_checkins
+from central.dependencies import CareStaffDep, CopiesDep, DbDep, NightQuery, NurseAdminDep, SettingsDep, found
+from central.night import service as night_service
+from central.night.checkins import CheckIn, checkins_of
 from central.nodes.models import CameraNode
+from nattvakt.night import night_of
 
 router = APIRouter(prefix="/api", tags=["recipients"])
 
@@ -64,11 +66,11 @@ def issue_access_code(recipient_id: int, db: DbDep, staff: NurseAdminDep) -> Acc
 
 @router.get("/recipients/{recipient_id}/checkins")
 def checkins(
-    recipient_id: int, db: DbDep, _staff: CareStaffDep, night: NightQuery = None,
+    recipient_id: int, db: DbDep, settings: SettingsDep, _staff: CareStaffDep, night: NightQuery = None,
 ) -> list[CheckIn]:
-    """Scheduled look-ins of one night, from the current consent, each marked allowed or not (paused, expired)."""
-    found(db, recipient_id)
-    consent = service.current_consent(db, recipient_id)
-    if night is None:
-        return tonights_checkins(consent, datetime.now(UTC))
-    return checkins_for_night(consent, night)
+    """One night's check-ins, the same list as tonight's, each marked allowed or not (paused, expired)."""
+    recipient = found(db, recipient_id)
+    now = datetime.now(UTC)
+    which = night or night_of(now, settings.central.home_zone)
+    slots = night_service.night_of_recipient(db, recipient, which, now, night_service.relook_after(settings))
+    return checkins_of(service.current_consent(db, recipient_id), slots)
