@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from central import console_router
+from central import api_docs, console_router
 from central.audit import router as transparency
 from central.consent import personal_router, recipients_router
 from central.consent import router as consent
@@ -101,7 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
             await redis.aclose()
             engine.dispose()
 
-    app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(CrossOriginGuard, allowed_origins=settings.central.allowed_origins)
     for feature in ROUTERS:
         app.include_router(feature.router)
@@ -179,6 +179,7 @@ def create_app(settings: Settings) -> FastAPI:
         return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_docs.mount(app)
     return app
 
 
