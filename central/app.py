@@ -35,6 +35,7 @@ from central.events.feed import EventFeed
 from central.followup import router as followup
 from central.lookins import router as lookins
 from central.lookins.hub import open_lookin_hub
+from central.manage import router as manage
 from central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from central.metrics import AuditCounter, CentralCollector, central_registry
 from central.metrics import render as render_metrics
@@ -50,7 +51,7 @@ from nattvakt.settings import Settings
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
 ROUTERS = (tonight, report_router, nodes, admin_router, followup, auth, events, ops_router,
-           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router)
+           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router, manage)
 """Every feature's router, in the order their routes are matched."""
 
 

@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from central.consent import service
 from central.consent.models import Recipient
-from central.consent.schemas import AccessCodeOut, NodeAssignment, NodeOut, RecipientIn, RecipientOut
+from central.consent.schemas import (
+    AccessCodeOut,
+    NodeAssignment,
+    NodeOut,
+    RecipientEdit,
+    RecipientIn,
+    RecipientOut,
+)
 from central.dependencies import CareStaffDep, CopiesDep, DbDep, NightQuery, NurseAdminDep, SettingsDep, found
 from central.night import service as night_service
 from central.night.checkins import CheckIn, checkins_of
@@ -22,7 +29,7 @@ router = APIRouter(prefix="/api", tags=["recipients"])
 def _out(db: Session, recipient: Recipient) -> RecipientOut:
     return RecipientOut(
         id=recipient.id, name=recipient.name, room=recipient.room, nodes=service.nodes_of(db, recipient.id),
-        has_access_code=recipient.access_code_hash is not None,
+        has_access_code=recipient.access_code_hash is not None, active=recipient.active,
     )
 
 
@@ -39,6 +46,14 @@ def list_recipients(db: DbDep, _staff: CareStaffDep) -> list[RecipientOut]:
 @router.get("/recipients/{recipient_id}")
 def get_recipient(recipient_id: int, db: DbDep, _staff: CareStaffDep) -> RecipientOut:
     return _out(db, found(db, recipient_id))
+
+
+@router.patch("/recipients/{recipient_id}")
+def edit_recipient(recipient_id: int, body: RecipientEdit, db: DbDep, staff: NurseAdminDep) -> RecipientOut:
+    """Rename, move to another room, deactivate (moved out) or bring back; consent and records stay."""
+    found(db, recipient_id)
+    return _out(db, service.edit_recipient(db, recipient_id, body.model_dump(exclude_unset=True, exclude_none=True),
+                                           staff.username))
 
 
 @router.put("/nodes/{node_id}")

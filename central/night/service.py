@@ -90,10 +90,14 @@ def night_of_recipients(db: Session, night: date, now: datetime, relook_after: t
     consents = _newest_versions(db)
     starts = _versions_at_start(db, night, consents)
     outcomes = _outcomes(db, night)
-    return [
-        RecipientNight(r, _slots(consents.get(r.id), starts.get(r.id), night, now, outcomes[r.id], relook_after))
-        for r in consent_service.list_recipients(db)
-    ]
+    nights = []
+    for r in consent_service.list_recipients(db):
+        slots = _slots(consents.get(r.id), starts.get(r.id), night, now, outcomes[r.id], relook_after)
+        if not r.active:  # deactivated: nothing more is planned, but what was done stays in the record
+            slots = [s for s in slots if s.outcome is not None]
+        if r.active or slots:
+            nights.append(RecipientNight(r, slots))
+    return nights
 
 
 def night_of_recipient(db: Session, recipient: Recipient, night: date, now: datetime,
