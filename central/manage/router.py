@@ -2,8 +2,8 @@
 
 Pages are rendered on the server (Jinja2, autoescaped) from the same services the API uses; every change is made by
 `/static/manage.js` through the existing API, so the role checks and validation live in one place. A page asks for
-the same role as the API calls it makes; night staff get a page saying so, and without a login it sends to the
-console's login. Language: `?lang=en|sv`, remembered in a cookie.
+the same role as the API calls it makes; night staff get a page saying so, and without a login it shows a login
+form (the night console's own login lets only care staff in, so ops log in here). Language: `?lang=en|sv`, remembered in a cookie.
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class Page:
         self.path = request.url.path
 
     def refusal(self, roles: tuple[str, ...]) -> Response | None:
-        if self.staff is None:
-            return RedirectResponse("/", status_code=303)
+        if self.staff is None:  # its own login: the night console lets only care staff in
+            return self.html("manage_login.html", 401)
         if self.staff.role not in roles:
             return self.html("manage_denied.html", 403, wanted=roles)
         return None
@@ -94,7 +94,7 @@ def home(page: PageDep) -> Response:
         return RedirectResponse("/manage/recipients", status_code=303)
     if page.staff is not None and page.staff.role in OPS:
         return RedirectResponse("/manage/nodes", status_code=303)
-    return page.refusal(NURSE + OPS) or RedirectResponse("/", status_code=303)
+    return page.refusal(NURSE + OPS) or RedirectResponse("/", status_code=303)  # care staff: to the console
 
 
 def _tonight(db: Session, settings: SettingsDep, now: datetime) -> dict[int, list[Slot]]:
