@@ -104,7 +104,8 @@ def test_a_manager_sets_up_a_recipient_with_consent_and_sees_tonights_checkins(
         windows.nth(1).locator("[name=window_at]").fill(f"{now_local + timedelta(hours=4):%H:%M}")
         page.get_by_label("Gäller till (frivilligt)").fill(yesterday)  # before "valid from"
         page.get_by_role("button", name="Spara ny version").click()
-        expect(form.locator("[data-error-for=valid_until]")).to_have_text("”Gäller till” måste vara efter ”Gäller från”.")
+        until_error = form.locator("[data-error-for=valid_until]")
+        expect(until_error).to_have_text("”Gäller till” måste vara efter ”Gäller från”.")
         page.get_by_label("Gäller till (frivilligt)").fill("")
         shoot(page, f"manage-consent-editor-{size}")
         page.get_by_role("button", name="Spara ny version").click()

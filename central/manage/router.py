@@ -3,7 +3,8 @@
 Pages are rendered on the server (Jinja2, autoescaped) from the same services the API uses; every change is made by
 `/static/manage.js` through the existing API, so the role checks and validation live in one place. A page asks for
 the same role as the API calls it makes; night staff get a page saying so, and without a login it shows a login
-form (the night console's own login lets only care staff in, so ops log in here). Language: `?lang=en|sv`, remembered in a cookie.
+form (the night console's own login lets only care staff in, so ops log in here). Language: `?lang=en|sv`,
+remembered in a cookie.
 """
 
 from __future__ import annotations
