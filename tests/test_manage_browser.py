@@ -115,6 +115,21 @@ def test_a_manager_sets_up_a_recipient_with_consent_and_sees_tonights_checkins(
         expect(page.locator("#history tbody tr")).to_have_count(1)
         expect(page.locator("#history")).to_contain_text("sara")
 
+        page.get_by_role("button", name="Skapa kod och skriv ut kort").click()
+        link = page.locator("#card-link").get_attribute("href")
+        assert link is not None and f"{central}/p/" in link
+        expect(page.locator("#access-card svg")).to_be_visible()  # the QR code of the link
+        shoot(page, f"manage-access-card-{size}")
+        phone = context.new_page()
+        phone.set_viewport_size({"width": 390, "height": 844})
+        phone.goto(link)
+        expect(phone.locator("h1")).to_have_text("Kameran hos Greta Andersson")
+        page.get_by_role("link", name="Tillbaka").click()
+        page.get_by_role("button", name="Ersätt koden och skriv ut nytt kort").click()
+        expect(page.locator("#card-link")).not_to_have_attribute("href", link)
+        assert phone.goto(link) is not None and phone.locator("h1").count() == 0, "the old code stops working"
+        phone.close()
+
         page.goto(f"{central}/manage/recipients")
         card = page.locator(".card", has_text="Greta Andersson")
         expect(card.locator(".badge")).to_have_text("Giltigt")

@@ -13,9 +13,11 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, get_args
 
+import segno
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -195,3 +197,19 @@ def zones(node_id: NodeId, page: PageDep, db: DbDep) -> Response:
     drawn = [z.model_dump(mode="json") for z in nodes_service.zones_of(db, node_id)]
     return page.html("manage_zones.html", node_id=node_id, room=room.name if room else None,
                      zones_json=json.dumps(drawn), zone_kinds=ZONE_KINDS)
+
+
+@router.post("/recipients/{recipient_id}/access-card")
+def access_card(recipient_id: int, request: Request, page: PageDep, db: DbDep) -> Response:
+    """Issue (or replace) the recipient's personal code and show it once, as a printable card with a QR code of the
+    link; the previous code stops working. The code is not stored, so this page cannot be shown again."""
+    if (refused := page.refusal(NURSE)) is not None:
+        return refused
+    try:
+        person = consent_service.get_recipient(db, recipient_id)
+    except consent_service.NotFoundError:
+        return page.html("manage_denied.html", 404, wanted=())
+    code = consent_service.issue_access_code(db, recipient_id, page.staff.username if page.staff else "")
+    link = f"{str(request.base_url).rstrip('/')}/p/{code}"
+    qr = Markup(segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff"))  # segno's own markup
+    return page.html("manage_card.html", recipient=person, link=link, qr=qr)

@@ -267,6 +267,8 @@ function zoneEditor(root) {
 
 document.addEventListener("DOMContentLoaded", () => {
   wireForms();
+  const print = document.getElementById("print-card");
+  if (print) print.addEventListener("click", () => window.print());
   const editor = document.getElementById("zone-editor");
   if (editor) zoneEditor(editor);
 });
