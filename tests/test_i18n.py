@@ -14,6 +14,7 @@ from central.i18n import LANGUAGES, LOCALE_DIR, catalogue, change_words, console
 from central.manage.router import ZONE_KINDS
 from central.manage.status import CONSENT_STATUSES
 from central.night.slots import OUTCOMES, CheckInState
+from central.staff.service import ROLES
 from nattvakt.events import EventKind
 from nattvakt.types import PRIVACY_LEVELS
 from privacy.consent_model import GrantorRole
@@ -70,7 +71,8 @@ def _families() -> set[str]:
             | {f"report.{s}" for s in get_args(CheckInState)} | {f"page.{level}" for level in PRIVACY_LEVELS}
             | {f"manage.status_{s}" for s in CONSENT_STATUSES} | {f"manage.role_{r.value}" for r in GrantorRole}
             | {f"manage.zone_kind_{k}" for k in ZONE_KINDS}
-            | {f"manage.health_{h}" for h in ("online", "offline", "never")})
+            | {f"manage.health_{h}" for h in ("online", "offline", "never")}
+            | {f"manage.staff_role_{r}" for r in ROLES})
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -117,3 +117,38 @@ async def test_edit_and_deactivate_keep_what_was_documented(pages: tuple[Api, ht
     after = next(r for r in (await api.night.get("/api/tonight")).json()["recipients"] if r["id"] == rid)
     assert [(s["slot_at"], s["state"]) for s in after["slots"]] == [(slot["slot_at"], "done")]
     assert "Inaktiv" in (await api.nurse.get("/manage/recipients")).text
+
+
+async def test_staff_roles_passwords_and_deactivation(pages: tuple[Api, httpx.AsyncClient]) -> None:
+    api, ops = pages
+    assert (await api.nurse.get("/manage/staff")).status_code == 200
+    assert (await api.night.get("/manage/staff")).status_code == 403
+    assert (await ops.get("/manage/staff")).status_code == 403
+    own = await api.nurse.patch("/api/staff/sara", json={"role": "night_staff"})
+    assert own.status_code == 409 and "your own admin role" in own.json()["detail"]
+    assert (await api.nurse.patch("/api/staff/sara", json={"active": False})).status_code == 409
+    assert (await api.nurse.put("/api/staff", json={"username": "sara", "password": "långt-nog-1",
+                                                    "role": "ops"})).status_code == 409, "not by the back door"
+    assert (await api.nurse.patch("/api/staff/nobody", json={"active": False})).status_code == 404
+
+    reset = await api.nurse.post("/api/staff/nils/password")
+    assert reset.status_code == 201
+    password = reset.json()["password"]
+    assert (await api.night.get("/api/tonight")).status_code == 401, "a reset ends the old sessions"
+    old = await api.night.post("/api/login", json={"username": "nils", "password": STAFF_PASSWORD})
+    assert old.status_code == 401
+    assert (await api.night.post("/api/login", json={"username": "nils", "password": password})).status_code == 200
+
+    gone = await api.nurse.patch("/api/staff/nils", json={"active": False})
+    assert gone.status_code == 200 and gone.json()["active"] is False
+    assert (await api.night.get("/api/tonight")).status_code == 401, "deactivated: logged out at once"
+    assert (await api.night.post("/api/login", json={"username": "nils", "password": password})).status_code == 401
+    page = (await api.nurse.get("/manage/staff")).text
+    assert "Inaktiv" in page and "Nattpersonal" in page
+    back = (await api.nurse.post("/api/staff/nils/password")).json()["password"]
+    assert (await api.night.post("/api/login", json={"username": "nils", "password": back})).status_code == 200
+
+    assert (await api.nurse.put("/api/staff", json={"username": "eva", "password": "långt-nog-1",
+                                                    "role": "nurse_admin"})).status_code == 200
+    demoted = await api.nurse.patch("/api/staff/eva", json={"role": "night_staff"})
+    assert demoted.status_code == 200 and demoted.json()["role"] == "night_staff", "another admin may be changed"

@@ -67,8 +67,15 @@ def test_store_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) ->
     legacy = create_engine(url)
     old = MetaData()
     for name, table in Base.metadata.tables.items():
-        if name not in NIGHT_TABLES | {"camera_node", "recipient"}:
+        if name not in NIGHT_TABLES | {"camera_node", "recipient", "staff"}:
             table.to_metadata(old)
+    Table(  # as the consent release had it: no `active`
+        "staff", old, Column("id", Integer, primary_key=True), Column("username", String(64), unique=True,
+                                                                       nullable=False),
+        Column("display_name", String(128), nullable=False), Column("role", String(32), nullable=False),
+        Column("password_hash", String(256), nullable=False), Column("created_at", DateTime(timezone=True),
+                                                                     nullable=False),
+    )
     Table(  # as the consent release had it: no `active`
         "recipient", old, Column("id", Integer, primary_key=True), Column("name", String(128), nullable=False),
         Column("room", String(64), nullable=False), Column("access_code_hash", String(64), unique=True),

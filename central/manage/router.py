@@ -32,7 +32,7 @@ from central.nodes.models import CameraNode, Room
 from central.nodes.monitor import NodeMonitor
 from central.pages import render
 from central.staff.models import Staff
-from central.staff.service import staff_for_token
+from central.staff.service import ROLES, staff_for_token
 from nattvakt.events import EventKind
 from nattvakt.night import night_of
 from nattvakt.types import PRIVACY_LEVELS
@@ -213,3 +213,11 @@ def access_card(recipient_id: int, request: Request, page: PageDep, db: DbDep) -
     link = f"{str(request.base_url).rstrip('/')}/p/{code}"
     qr = Markup(segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff"))  # segno's own markup
     return page.html("manage_card.html", recipient=person, link=link, qr=qr)
+
+
+@router.get("/staff")
+def staff_page(page: PageDep, db: DbDep) -> Response:
+    if (refused := page.refusal(NURSE)) is not None:
+        return refused
+    members = list(db.scalars(select(Staff).order_by(Staff.username)))
+    return page.html("manage_staff.html", members=members, roles=ROLES)

@@ -127,6 +127,11 @@ async function send(form) {
   const then = form.dataset.then;
   if (then === "recipient") window.location.assign(`/manage/recipients/${answer.id}`);
   else if (then === "token") showToken(answer);
+  else if (then === "show") {
+    const box = form.querySelector("[data-result]");
+    box.querySelector("output").textContent = answer[form.dataset.show];
+    box.hidden = false;
+  }
   else window.location.reload();
 }
 

@@ -1,5 +1,5 @@
 """Consent windows are the check-in schedule; documented check-ins keep their window; zones have a kind; recipients
-can be deactivated.
+and staff can be deactivated.
 
 Revision ID: 0003
 Revises: 0002
@@ -27,9 +27,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("kind", sa.String(length=16), nullable=False, server_default="floor"))
     with op.batch_alter_table("recipient") as batch:
         batch.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
+    with op.batch_alter_table("staff") as batch:
+        batch.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff") as batch:
+        batch.drop_column("active")
     with op.batch_alter_table("recipient") as batch:
         batch.drop_column("active")
     with op.batch_alter_table("zone") as batch:
