@@ -254,3 +254,34 @@ def test_ops_pair_a_node_and_draw_a_bed_that_the_running_node_uses(
                     break
                 page.wait_for_timeout(100)
             assert found == {"säng"}, "the running node's rules use the bed drawn in the console"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (390, 844)])
+def test_a_manager_adds_staff_resets_a_password_and_cannot_drop_their_own_admin_role(
+    central: str, tmp_path: Path, width: int, height: int
+) -> None:
+    size = f"{width}x{height}"
+    with chromium(tmp_path / "profile", width, height) as context:
+        page = context.new_page()
+        log_in(page, central, "sara")
+        page.get_by_role("link", name="Personal").click()
+        new = page.locator("#new-staff")
+        new.get_by_label("Användarnamn").fill("eva")
+        new.get_by_label("Namn", exact=True).fill("Eva Ek")
+        new.get_by_label("Första lösenord (minst 8 tecken)").fill("kort")
+        new.get_by_role("button", name="Skapa").click()
+        expect(new.locator("[data-error-for=password]")).not_to_be_empty()  # too short: said at the field
+        new.get_by_label("Första lösenord (minst 8 tecken)").fill("ett-långt-lösen")
+        new.get_by_role("button", name="Skapa").click()
+        eva = page.locator("#staff .card[data-username=eva]")
+        expect(eva).to_contain_text("Eva Ek")
+
+        eva.get_by_role("button", name="Nytt lösenord").click()
+        expect(eva.locator("[data-result] output")).not_to_be_empty()
+        mine = page.locator("#staff .card[data-username=sara]")
+        mine.get_by_label("Roll").select_option("night_staff")
+        mine.get_by_role("button", name="Spara").click()
+        expect(mine.locator("[data-error-for=role]")).to_contain_text("your own admin role")
+        shoot(page, f"manage-staff-{size}")
+        eva.get_by_role("button", name="Inaktivera inloggningen").click()
+        expect(page.locator("#staff .card[data-username=eva] .badge")).to_have_text("Inaktiv")

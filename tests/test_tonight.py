@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from central.night.service import tonights_plan
 from central.night.slots import OUTCOMES, Documented, Slot, night_slots, relook_moment
 from nattvakt.night import night_bounds, planned_slots
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole, Pause, ScheduledWindow
@@ -188,3 +189,12 @@ def test_relook_chain_after_two_not_visible() -> None:
         (slot_at, "done", None), (relook_at, "done", slot_at),
         (datetime(2026, 11, 23, 22, 33, tzinfo=UTC), "overdue", slot_at)]
     assert not slots[2].camera_allowed, "outside the consented window a re-look is a visit, not a camera look"
+
+
+def test_tonights_plan_is_fixed_at_the_nights_start_unless_consent_began_during_it() -> None:
+    before = consent([ScheduledWindow(at=time(23, 0), window_min=30)])
+    changed = consent([ScheduledWindow(at=time(1, 0), window_min=20)])
+    assert tonights_plan(before, changed) == before.scope.scheduled, "a change applies from the next night"
+    assert tonights_plan(None, changed) == changed.scope.scheduled, "a first consent tonight: tonight already"
+    withdrawn = before.model_copy(update={"withdrawn_at": datetime(2025, 6, 1, tzinfo=UTC)})
+    assert tonights_plan(withdrawn, changed) == changed.scope.scheduled, "consent given again after a withdrawal"
