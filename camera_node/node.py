@@ -10,7 +10,7 @@ from collections.abc import Callable
 from camera_node.capture import CaptureThread, open_source
 from camera_node.consent_sync import ConsentWatcher
 from camera_node.faults import CameraFaultMonitor
-from camera_node.health import HealthServer, NodeParts, create_health_app, node_status
+from camera_node.health import HealthServer, NodeParts, create_health_app, heartbeat_health, node_status
 from camera_node.heartbeat import HeartbeatSender
 from camera_node.lookin_runtime import LookinRuntime
 from camera_node.motion import MotionConfig, MotionDetector
@@ -39,7 +39,7 @@ async def run_node(settings: Settings) -> None:
                          network=NetworkOptions.from_settings(cfg))
     capture = CaptureThread.for_node(source, cfg)
     publisher = open_publisher(settings)
-    heartbeat = HeartbeatSender.for_node(settings, publisher)
+    heartbeat = HeartbeatSender.for_node(settings, publisher, health=lambda: heartbeat_health(parts))
     consent = ConsentWatcher.for_node(settings, publisher.submit)
     loop = asyncio.get_running_loop()
     identity = Origin(cfg.node_id, cfg.room, cfg.recipient)

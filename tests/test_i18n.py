@@ -72,7 +72,8 @@ def _families() -> set[str]:
             | {f"manage.status_{s}" for s in CONSENT_STATUSES} | {f"manage.role_{r.value}" for r in GrantorRole}
             | {f"manage.zone_kind_{k}" for k in ZONE_KINDS}
             | {f"manage.health_{h}" for h in ("online", "offline", "never")}
-            | {f"manage.staff_role_{r}" for r in ROLES})
+            | {f"manage.staff_role_{r}" for r in ROLES}
+            | {f"manage.detector_{d}" for d in ("running", "degraded", "unavailable", "off")})
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

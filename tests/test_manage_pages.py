@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from camera_node.heartbeat import HeartbeatSender
 from central.db import open_store
 from central.manage.status import consent_status
 from central.staff.service import upsert_staff
+from nattvakt.events import Origin
 from nattvakt.settings import Settings
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole, Pause, ScheduledWindow
 from tests.conftest import STAFF_PASSWORD, Api, serve
@@ -152,3 +154,21 @@ async def test_staff_roles_passwords_and_deactivation(pages: tuple[Api, httpx.As
                                                     "role": "nurse_admin"})).status_code == 200
     demoted = await api.nurse.patch("/api/staff/eva", json={"role": "night_staff"})
     assert demoted.status_code == 200 and demoted.json()["role"] == "night_staff", "another admin may be changed"
+
+
+async def test_the_camera_list_shows_each_nodes_last_heartbeat_and_health(
+    pages: tuple[Api, httpx.AsyncClient], settings: Settings
+) -> None:
+    api, ops = pages
+    assert (await ops.post("/api/nodes/kamera-3/token")).status_code == 201
+    beat = HeartbeatSender(settings.redis_url_or_default(), settings.events_stream, Origin("kamera-3", "rum-3"), 10,
+                           status=lambda: {"fps": 9.5, "camera_fault": "covered", "detector": "degraded",
+                                           "spool_backlog": 4})
+    await beat.beat()
+    await beat.stop()
+    page = (await ops.get("/manage/nodes")).text
+    row = page[page.index('data-node-id="kamera-3"'):]
+    row = row[:row.index("</tr>")]
+    assert "I drift" in row and "9.5 fps" in row and "kamerafel: covered" in row and "nedsatt" in row
+    assert "händelser i kö: 4" in row and "Rita zoner (0)" in row
+    assert "Rita zoner" not in (await api.nurse.get("/manage/nodes")).text, "zones are for ops"

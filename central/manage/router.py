@@ -162,6 +162,7 @@ def nodes(page: PageDep, db: DbDep, request: Request) -> Response:
         return refused
     monitor: NodeMonitor = request.app.state.node_monitor
     seen = from_thread.run(monitor.last_seen)
+    beats = from_thread.run(monitor.details)
     known = {n.node_id: n for n in db.scalars(select(CameraNode))}
     rooms = nodes_service.list_rooms(db)
     room_of = {room.recipient_id: room.name for room in rooms if room.recipient_id is not None}
@@ -180,6 +181,7 @@ def nodes(page: PageDep, db: DbDep, request: Request) -> Response:
             "last_seen": datetime.fromtimestamp(last / 1000, UTC) if last else None,
             "health": "never" if last is None else "online" if now_ms - last < offline_after_ms else "offline",
             "zones": len(nodes_service.zones_of(db, node_id)) if node else 0,
+            "beat": beats.get(node_id, {}),
         })
     return page.html("manage_nodes.html", rows=rows, rooms=rooms, people=people,
                      zone=request.app.state.settings.central.home_zone)
