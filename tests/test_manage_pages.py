@@ -3,6 +3,7 @@ recipient edits and consent status they rest on. The browser drives them in `tes
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from central.manage.status import consent_status
 from central.staff.service import upsert_staff
 from nattvakt.events import Origin
 from nattvakt.settings import Settings
+from nattvakt.types import PRIVACY_LEVELS
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole, Pause, ScheduledWindow
 from tests.conftest import STAFF_PASSWORD, Api, serve
 from tests.recipients import new_recipient, terms
@@ -101,6 +103,8 @@ async def test_the_list_shows_status_camera_and_tonight_and_searches(pages: tupl
     assert "Recipients" in (await api.nurse.get("/manage/recipients")).text, "the language is remembered"
     detail = (await api.nurse.get(f"/manage/recipients/{other}", params={"lang": "sv"})).text
     assert "Inget samtycke registrerat." in detail and 'value="23:00"' in detail, "a first consent's defaults"
+    pictures = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', detail)
+    assert len(pictures) == len(PRIVACY_LEVELS) == len(set(pictures)), "one picture per level, each different"
 
 
 async def test_edit_and_deactivate_keep_what_was_documented(pages: tuple[Api, httpx.AsyncClient]) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from central.consent import service as consent_service
 from central.dependencies import SESSION_COOKIE, DbDep, SettingsDep
 from central.i18n import Lang, pick_lang
+from central.manage.samples import level_samples
 from central.manage.status import consent_status
 from central.night import service as night_service
 from central.night.slots import Slot
@@ -153,6 +154,7 @@ def recipient(recipient_id: int, page: PageDep, db: DbDep, settings: SettingsDep
         nodes=consent_service.nodes_of(db, recipient_id), slots=_tonight(db, settings, now).get(recipient_id, []),
         form=_consent_form(consent, settings.central.home_timezone), kinds=LOOKIN_KINDS, levels=PRIVACY_LEVELS,
         roles=[r.value for r in GrantorRole], zone=settings.central.home_zone, all_kinds=get_args(EventKind),
+        samples=level_samples(),
     )
 
 
