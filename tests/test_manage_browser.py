@@ -115,6 +115,10 @@ def test_a_manager_sets_up_a_recipient_with_consent_and_sees_tonights_checkins(
         expect(page.locator("#history tbody tr")).to_have_count(1)
         expect(page.locator("#history")).to_contain_text("sara")
 
+        page.get_by_role("link", name="Samtycke – sammanfattning").click()
+        expect(page.locator("#consent-summary")).to_contain_text("Karl Andersson (Sambo)")
+        shoot(page, f"manage-consent-summary-{size}")
+        page.get_by_role("link", name="Tillbaka").click()
         page.get_by_role("button", name="Skapa kod och skriv ut kort").click()
         link = page.locator("#card-link").get_attribute("href")
         assert link is not None and f"{central}/p/" in link

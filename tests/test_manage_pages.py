@@ -103,6 +103,11 @@ async def test_the_list_shows_status_camera_and_tonight_and_searches(pages: tupl
     assert "Recipients" in (await api.nurse.get("/manage/recipients")).text, "the language is remembered"
     detail = (await api.nurse.get(f"/manage/recipients/{other}", params={"lang": "sv"})).text
     assert "Inget samtycke registrerat." in detail and 'value="23:00"' in detail, "a first consent's defaults"
+    summary = await api.nurse.get(f"/manage/recipients/{rid}/consent-summary")
+    assert summary.status_code == 200 and "Karl Andersson (Sambo)" in summary.text and "± 20 min" in summary.text
+    assert "Ligger på golvet" in summary.text and "pixlad bild" in summary.text and "tills vidare" in summary.text
+    assert (await api.nurse.get(f"/manage/recipients/{other}/consent-summary")).status_code == 404
+    assert (await api.night.get(f"/manage/recipients/{rid}/consent-summary")).status_code == 403
     pictures = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', detail)
     assert len(pictures) == len(PRIVACY_LEVELS) == len(set(pictures)), "one picture per level, each different"
 

@@ -225,3 +225,19 @@ def staff_page(page: PageDep, db: DbDep) -> Response:
         return refused
     members = list(db.scalars(select(Staff).order_by(Staff.username)))
     return page.html("manage_staff.html", members=members, roles=ROLES)
+
+
+@router.get("/recipients/{recipient_id}/consent-summary")
+def consent_summary(recipient_id: int, page: PageDep, db: DbDep, settings: SettingsDep) -> Response:
+    """The current consent in plain words, to print and give to the recipient."""
+    if (refused := page.refusal(NURSE)) is not None:
+        return refused
+    try:
+        person = consent_service.get_recipient(db, recipient_id)
+    except consent_service.NotFoundError:
+        return page.html("manage_denied.html", 404, wanted=())
+    consent = consent_service.current_consent(db, recipient_id)
+    if consent is None:
+        return page.html("manage_denied.html", 404, wanted=())
+    return page.html("manage_summary.html", recipient=person, consent=consent, zone=consent.zone,
+                     samples=level_samples())
