@@ -46,7 +46,7 @@ from camera_node.control_channel import ControlChannel
 from camera_node.heartbeat import HeartbeatSender
 from nattvakt.bus import idempotent_xadd, publish_once
 from nattvakt.events import Event, Origin, Severity
-from nattvakt.lookin_protocol import CONTROL_PATH, Answer, Close, ConsentCopyNotice, Hello, Offer, Stopped
+from nattvakt.lookin_protocol import CONTROL_PATH, Answer, Close, FromCentral, Hello, Offer, Stopped
 from nattvakt.node_token import derive_node_token
 from nattvakt.redis_server import free_port, start_redis
 
@@ -161,7 +161,7 @@ class SimNode:
                                       self.handle)
         self.heartbeat = HeartbeatSender(redis_url, STREAM, Origin(node_id, room), HEARTBEAT_S)
 
-    async def handle(self, message: ConsentCopyNotice | Offer | Close) -> BaseModel | None:
+    async def handle(self, message: FromCentral) -> BaseModel | None:
         if isinstance(message, Offer):
             self._opened[message.lookin_id] = time.monotonic()
             return Answer(lookin_id=message.lookin_id, sdp=self._answer_sdp, level=message.level or "pixelate",

@@ -18,13 +18,13 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from nattvakt.backoff import Backoff
-from nattvakt.lookin_protocol import TO_NODE, Close, ConsentCopyNotice, Hello, Offer
+from nattvakt.lookin_protocol import TO_NODE, FromCentral, Hello
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 10.0
 QUEUE_LIMIT = 1000
 
-Handler = Callable[[ConsentCopyNotice | Offer | Close], Awaitable[BaseModel | None]]
+Handler = Callable[[FromCentral], Awaitable[BaseModel | None]]
 """Handles one message from central; a returned message is sent back."""
 
 
@@ -133,7 +133,7 @@ class ControlChannel:
         self._handlers.add(task)
         task.add_done_callback(self._handlers.discard)
 
-    async def _run_handler(self, message: ConsentCopyNotice | Offer | Close) -> None:
+    async def _run_handler(self, message: FromCentral) -> None:
         try:
             reply = await self._handle(message)
         except Exception:  # boundary: one bad message must not close the channel

@@ -79,6 +79,14 @@ def node_status(parts: NodeParts) -> dict[str, Any]:
     return status
 
 
+def heartbeat_health(parts: NodeParts) -> dict[str, int | float | str | None]:
+    """The few figures ops see beside each camera in the console (sent with every heartbeat): frames per second,
+    the camera's fault if any, and the detector's state."""
+    status = node_status(parts)
+    detector = status.get("detector", {}).get("state", "off")
+    return {"fps": status["fps"], "camera_fault": status["camera_fault"] or None, "detector": detector}
+
+
 def ready(status: dict[str, Any]) -> tuple[bool, str]:
     """Ready when frames flow and the camera has no fault: what a supervisor or load balancer may act on."""
     if status["camera_fault"]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -43,7 +43,7 @@ class HeartbeatSender:
         stream: str,
         origin: Origin,
         interval_s: float,
-        status: Callable[[], dict[str, int]] | None = None,
+        status: Callable[[], Mapping[str, int | float | str | None]] | None = None,
     ) -> None:
         self._redis = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=5, socket_connect_timeout=3)
         self._script = self._redis.register_script(_HEARTBEAT)
@@ -66,12 +66,15 @@ class HeartbeatSender:
         await self._redis.aclose()
 
     @classmethod
-    def for_node(cls, settings: Settings, publisher: EventPublisher) -> HeartbeatSender:
-        """The node's heartbeat, reporting its spool backlog and drops for ops."""
+    def for_node(cls, settings: Settings, publisher: EventPublisher,
+                 health: Callable[[], Mapping[str, int | float | str | None]] | None = None) -> HeartbeatSender:
+        """The node's heartbeat, reporting its spool backlog and drops, and `health` (fps, camera, detector), for
+        ops' list of cameras."""
         cfg = settings.node
         return cls(
             settings.redis_url_or_default(), settings.events_stream, Origin(cfg.node_id, cfg.room, cfg.recipient),
-            cfg.heartbeat_s, status=lambda: {"spool_backlog": publisher.backlog, "dropped": publisher.dropped},
+            cfg.heartbeat_s, status=lambda: {"spool_backlog": publisher.backlog, "dropped": publisher.dropped,
+                                             **(health() if health else {})},
         )
 
     async def beat(self) -> int:

@@ -1,4 +1,5 @@
-"""Wires look-ins into a node: the outgoing tap on the pipeline, the look-in service, and the control channel."""
+"""Wires look-ins into a node: the outgoing tap on the pipeline, the look-in service, and the control channel (which
+also brings the consent copy and the zones drawn in the console)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,18 @@ from camera_node.control_channel import ControlChannel
 from camera_node.lookin import ConsentCheck, LookinService
 from camera_node.lookin_tap import OutgoingTap
 from camera_node.pipeline import FramePipeline
-from nattvakt.lookin_protocol import CONTROL_PATH, Close, ConsentCopyNotice, Hello, Offer, Started, Stopped
+from nattvakt.lookin_protocol import (
+    CONTROL_PATH,
+    ConsentCopyNotice,
+    FromCentral,
+    Hello,
+    Offer,
+    Started,
+    Stopped,
+    ZonesNotice,
+)
 from nattvakt.node_token import node_token
-from nattvakt.settings import IceServer, Settings
+from nattvakt.settings import IceServer, Settings, ZoneSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +42,20 @@ def control_url(settings: Settings) -> str:
     return base.rstrip("/") + CONTROL_PATH.format(node_id=settings.node.node_id)
 
 
+ZonesSink = Callable[[Sequence[ZoneSettings]], None]
+"""Takes the zones central sent (`RoomRules.use_zones` through the detection stage)."""
+
+
 class LookinRuntime:
     """Owns the service and the channel; `start` hooks the tap into the pipeline."""
 
     def __init__(
         self, node_id: str, room: str, consent: ConsentSink, pipeline: FramePipeline, url: str,
         token: Callable[[], str | None], *, fps: float, max_viewers: int = 1, ice_timeout_s: float = 10.0,
-        ice_servers: Sequence[IceServer] = (),
+        ice_servers: Sequence[IceServer] = (), zones: ZonesSink | None = None,
     ) -> None:
         self._node_id = node_id
+        self._zones = zones
         self._room = room
         self._consent = consent
         self._pipeline = pipeline
@@ -56,11 +71,12 @@ class LookinRuntime:
         self.channel = ControlChannel(url, self._hello, token, self._handle)
 
     @classmethod
-    def for_node(cls, settings: Settings, consent: ConsentSink, pipeline: FramePipeline) -> LookinRuntime:
+    def for_node(cls, settings: Settings, consent: ConsentSink, pipeline: FramePipeline,
+                 zones: ZonesSink | None = None) -> LookinRuntime:
         cfg = settings.node
         return cls(cfg.node_id, cfg.room, consent, pipeline, control_url(settings), lambda: node_token(settings),
                    fps=cfg.fps, max_viewers=cfg.lookin_max_viewers, ice_timeout_s=cfg.lookin_ice_timeout_s,
-                   ice_servers=cfg.ice_servers)
+                   ice_servers=cfg.ice_servers, zones=zones)
 
     def _hello(self) -> Hello:
         return Hello(node_id=self._node_id, room=self._room, max_viewers=self._max_viewers,
@@ -69,9 +85,17 @@ class LookinRuntime:
     def _report(self, message: Started | Stopped) -> None:
         self.channel.send(message)
 
-    async def _handle(self, message: ConsentCopyNotice | Offer | Close) -> BaseModel | None:
+    async def _handle(self, message: FromCentral) -> BaseModel | None:
         if isinstance(message, ConsentCopyNotice):
             self._consent.offer(message.copy_text, "control channel")
+            return None
+        if isinstance(message, ZonesNotice):
+            if self._zones is None:
+                log.warning("%s: zones from central ignored: this node runs no care rules", self._node_id)
+            else:
+                self._zones(message.zones)
+                log.info("%s: using %d zone(s) drawn in the console: %s", self._node_id, len(message.zones),
+                         ", ".join(f"{z.name} ({z.kind})" for z in message.zones) or "none")
             return None
         if isinstance(message, Offer):
             return await self.service.handle_offer(message)

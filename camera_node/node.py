@@ -10,7 +10,7 @@ from collections.abc import Callable
 from camera_node.capture import CaptureThread, open_source
 from camera_node.consent_sync import ConsentWatcher
 from camera_node.faults import CameraFaultMonitor
-from camera_node.health import HealthServer, NodeParts, create_health_app, node_status
+from camera_node.health import HealthServer, NodeParts, create_health_app, heartbeat_health, node_status
 from camera_node.heartbeat import HeartbeatSender
 from camera_node.lookin_runtime import LookinRuntime
 from camera_node.motion import MotionConfig, MotionDetector
@@ -20,6 +20,7 @@ from camera_node.pause_gate import PauseGate
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage, build_privacy_filter
+from camera_node.rules.zones import RoomZones
 from camera_node.timing import StageTimings
 from nattvakt.events import Event, Origin
 from nattvakt.settings import Settings
@@ -38,7 +39,7 @@ async def run_node(settings: Settings) -> None:
                          network=NetworkOptions.from_settings(cfg))
     capture = CaptureThread.for_node(source, cfg)
     publisher = open_publisher(settings)
-    heartbeat = HeartbeatSender.for_node(settings, publisher)
+    heartbeat = HeartbeatSender.for_node(settings, publisher, health=lambda: heartbeat_health(parts))
     consent = ConsentWatcher.for_node(settings, publisher.submit)
     loop = asyncio.get_running_loop()
     identity = Origin(cfg.node_id, cfg.room, cfg.recipient)
@@ -74,7 +75,8 @@ async def run_node(settings: Settings) -> None:
     consent.start()
     capture.start()
     pipeline.start()
-    lookin = LookinRuntime.for_node(settings, consent, pipeline)
+    lookin = LookinRuntime.for_node(settings, consent, pipeline,
+                                    zones=lambda zones: detection.rules.use_zones(RoomZones.from_settings(zones)))
     lookin.start()
     if health is not None:
         health.start()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from central import console_router
+from central import api_docs, console_router
 from central.audit import router as transparency
 from central.consent import personal_router, recipients_router
 from central.consent import router as consent
@@ -37,10 +37,11 @@ from central.forwarding import router as push
 from central.forwarding.channels import open_forwarder
 from central.lookins import router as lookins
 from central.lookins.hub import open_lookin_hub
+from central.manage import router as manage
 from central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from central.metrics import AuditCounter, CentralCollector, central_registry
 from central.metrics import render as render_metrics
-from central.night import report_router, schedule_router
+from central.night import report_router
 from central.night import router as tonight
 from central.nodes import control_router
 from central.nodes import router as nodes
@@ -54,9 +55,9 @@ from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
-ROUTERS = (tonight, schedule_router, report_router, nodes, admin_router, followup, auth, events, ops_router,
-           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router, visits,
-           push)
+ROUTERS = (tonight, report_router, nodes, admin_router, followup, auth, events, ops_router,
+           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router, manage,
+           visits, push)
 """Every feature's router, in the order their routes are matched."""
 
 
@@ -120,7 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
             await redis.aclose()
             engine.dispose()
 
-    app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(CrossOriginGuard, allowed_origins=settings.central.allowed_origins)
     for feature in ROUTERS:
         app.include_router(feature.router)
@@ -198,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
         return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_docs.mount(app)
     return app
 
 

@@ -1,16 +1,18 @@
 """Messages of the node↔central control channel (one JSON object per WebSocket text message).
 
-Shared by `camera_node` and `central` so neither imports the other. Central → node: a consent copy, a look-in offer,
-a close. Node → central: hello (registration), an answer or a refusal, and the start and stop of a stream. SDP is
-non-trickle: aiortc gathers its candidates before it returns a description, so one answer carries everything.
+Shared by `camera_node` and `central` so neither imports the other. Central → node: a consent copy, the room's zones,
+a look-in offer, a close. Node → central: hello (registration), an answer or a refusal, and the start and stop of a
+stream. SDP is non-trickle: aiortc gathers its candidates before it returns a description, so one answer carries
+everything.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from nattvakt.settings import ZoneSettings
 from nattvakt.types import Action, PrivacyLevel
 
 LookinIdStr = Annotated[str, Field(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
@@ -38,6 +40,22 @@ class ConsentCopyNotice(_Message):
 
     type: Literal["consent_copy"] = "consent_copy"
     copy_text: str = Field(min_length=2, max_length=200_000)
+
+
+class ZonesNotice(_Message):
+    """The zones ops drew on this node's view in the console; the node's rules use them from the next frame (they
+    replace the node's own `zones` setting, which holds only until central first sends some)."""
+
+    type: Literal["zones"] = "zones"
+    zones: tuple[ZoneSettings, ...] = Field(max_length=16)
+
+    @field_validator("zones")
+    @classmethod
+    def _unique(cls, value: tuple[ZoneSettings, ...]) -> tuple[ZoneSettings, ...]:
+        names = [zone.name for zone in value]
+        if len(names) != len(set(names)):
+            raise ValueError(f"zone names must be unique, got {names}")
+        return value
 
 
 class Offer(_Message):
@@ -101,9 +119,11 @@ class Close(_Message):
     why: str = Field("closed", max_length=64)
 
 
-ToNode = Annotated[ConsentCopyNotice | Offer | Close, Field(discriminator="type")]
+ToNode = Annotated[ConsentCopyNotice | ZonesNotice | Offer | Close, Field(discriminator="type")]
 ToCentral = Annotated[Hello | Answer | Refused | Started | Stopped, Field(discriminator="type")]
-TO_NODE: TypeAdapter[ConsentCopyNotice | Offer | Close] = TypeAdapter(ToNode)
+FromCentral = ConsentCopyNotice | ZonesNotice | Offer | Close
+"""Any message central sends a node."""
+TO_NODE: TypeAdapter[FromCentral] = TypeAdapter(ToNode)
 TO_CENTRAL: TypeAdapter[Hello | Answer | Refused | Started | Stopped] = TypeAdapter(ToCentral)
 
 CONTROL_PATH = "/api/nodes/{node_id}/ws"

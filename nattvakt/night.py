@@ -55,9 +55,9 @@ class PlannedSlot:
     at: datetime
     """The planned moment (UTC): the check-in's identity."""
     start: datetime
-    """When its window opens (UTC); `at` itself when no window holds it."""
-    end: datetime | None
-    """When its window closes (UTC, exclusive); None when no consented window holds it (it will be skipped)."""
+    """When its window opens (UTC)."""
+    end: datetime
+    """When its window closes (UTC, exclusive)."""
 
 
 def local_moment(day: date, wall: time, zone: ZoneInfo) -> datetime:
@@ -108,37 +108,10 @@ def open_window(windows: Iterable[W], moment: datetime, zone: ZoneInfo) -> Windo
     return None
 
 
-def covers(windows: Iterable[Window], wall: time) -> bool:
-    """Whether the wall-clock time `wall` lies inside one of the windows, on the 24-hour circle ([at - w, at + w))."""
-    minute = wall.hour * 60 + wall.minute
-    for window in windows:
-        centre = window.at.hour * 60 + window.at.minute
-        offset = (minute - centre + MINUTES_PER_DAY // 2) % MINUTES_PER_DAY - MINUTES_PER_DAY // 2
-        if -window.window_min <= offset < window.window_min:
-            return True
-    return False
-
-
-def planned_slots(windows: Sequence[Window], night: date, zone: ZoneInfo,
-                  schedule: Iterable[time] = ()) -> list[PlannedSlot]:
-    """The check-ins planned for the night beginning on `night`, in time order, one per moment.
-
-    Without a schedule, the centre of every window. A scheduled time outside every window (the consent changed after
-    the schedule was set) is kept, with no window, so the console can show it as skipped.
-    """
-    placed = windows_of_night(windows, night, zone)
-    times = sorted(set(schedule))
-    if not times:
-        return _distinct([PlannedSlot(w.at, w.start, w.end) for w in placed])
-    first, last = night_bounds(night, zone)
-    planned = []
-    for wall in times:
-        for day in (night, night + timedelta(days=1)):
-            at = local_moment(day, wall.replace(second=0, microsecond=0), zone)
-            if first <= at < last:
-                inside = next((w for w in placed if w.start <= at < w.end), None)
-                planned.append(PlannedSlot(at, inside.start, inside.end) if inside else PlannedSlot(at, at, None))
-    return _distinct(planned)
+def planned_slots(windows: Sequence[Window], night: date, zone: ZoneInfo) -> list[PlannedSlot]:
+    """The check-ins planned for the night beginning on `night`, in time order: the centre of every consented window
+    (the windows are the schedule; there is no second list that could disagree with them)."""
+    return _distinct([PlannedSlot(w.at, w.start, w.end) for w in windows_of_night(windows, night, zone)])
 
 
 def _distinct(planned: list[PlannedSlot]) -> list[PlannedSlot]:

@@ -23,7 +23,7 @@ from central.audit.models import AuditEntry
 from central.db import open_store
 from central.lookins.hub import RECONCILE_AFTER_S, LiveLookin, NodeHub
 from nattvakt.consent_transport import master_key
-from nattvakt.lookin_protocol import Close, ConsentCopyNotice, Hello, Offer, Stopped
+from nattvakt.lookin_protocol import FromCentral, Hello, Stopped
 from nattvakt.node_token import derive_node_token
 from nattvakt.redis_server import free_port
 from nattvakt.settings import CentralSettings, Settings
@@ -78,7 +78,7 @@ async def central(tmp_path: Path, redis_url: str) -> AsyncIterator[Central]:
 
 
 def channel(central: Central, token: str, received: list[BaseModel]) -> ControlChannel:
-    async def handle(message: ConsentCopyNotice | Offer | Close) -> BaseModel | None:
+    async def handle(message: FromCentral) -> BaseModel | None:
         received.append(message)
         return None
 

@@ -1,9 +1,12 @@
-"""docs/: the configuration reference is generated from the settings model and must not go stale."""
+"""docs/: the configuration reference is generated from the settings model and must not go stale; `/docs` (the API's
+Swagger UI) works without the internet."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import httpx
 from pydantic import BaseModel
 
 from nattvakt.config_docs import render
@@ -42,3 +45,14 @@ def test_operations_documents_exist_and_link_what_they_name() -> None:
         for linked in ("configuration.md", "key-rotation.md", "alarms.md"):
             if f"`{linked}`" in document.read_text(encoding="utf-8"):
                 assert (DOCS / linked).exists()
+
+
+async def test_swagger_ui_is_served_from_central_with_no_cdn(client: httpx.AsyncClient) -> None:
+    """`/docs` on an air-gapped site: the page names only central's own files, and central serves them."""
+    page = await client.get("/docs")
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text and "https://" not in page.text.replace("https://fastapi.tiangolo.com", "")
+    for asset in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', page.text):
+        served = await client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 500, asset
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == "Nattvakt console"

@@ -11,9 +11,13 @@ import pytest
 from babel.messages.pofile import read_po
 
 from central.i18n import LANGUAGES, LOCALE_DIR, catalogue, change_words, console_strings, resolve
+from central.manage.router import ZONE_KINDS
+from central.manage.status import CONSENT_STATUSES
 from central.night.slots import OUTCOMES, CheckInState
+from central.staff.service import ROLES
 from nattvakt.events import EventKind
 from nattvakt.types import PRIVACY_LEVELS
+from privacy.consent_model import GrantorRole
 
 CENTRAL = Path(__file__).resolve().parent.parent / "central"
 TEMPLATES = sorted((CENTRAL / "templates").glob("*.html"))
@@ -64,7 +68,12 @@ def _families() -> set[str]:
     kinds = get_args(EventKind)
     return ({f"console.kind_{k}" for k in kinds} | {f"console.outcome_{o}" for o in OUTCOMES}
             | {f"console.state_{s}" for s in get_args(CheckInState)} | {f"report.{o}" for o in OUTCOMES}
-            | {f"report.{s}" for s in get_args(CheckInState)} | {f"page.{level}" for level in PRIVACY_LEVELS})
+            | {f"report.{s}" for s in get_args(CheckInState)} | {f"page.{level}" for level in PRIVACY_LEVELS}
+            | {f"manage.status_{s}" for s in CONSENT_STATUSES} | {f"manage.role_{r.value}" for r in GrantorRole}
+            | {f"manage.zone_kind_{k}" for k in ZONE_KINDS}
+            | {f"manage.health_{h}" for h in ("online", "offline", "never")}
+            | {f"manage.staff_role_{r}" for r in ROLES}
+            | {f"manage.detector_{d}" for d in ("running", "degraded", "unavailable", "off")})
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -3,14 +3,13 @@ opening a look-in would be refused with)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from nattvakt.events import Event, Severity
 from tests.bus import wait_until
 from tests.conftest import Api
 from tests.console_page import publish
-from tests.recipients import STOCKHOLM, new_recipient, terms
+from tests.recipients import new_recipient, terms
 
 
 async def _offers(api: Api, rid: int) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -25,9 +24,6 @@ async def _offers(api: Api, rid: int) -> tuple[dict[str, Any], dict[str, dict[st
 async def test_offers_follow_consent_now_per_event_and_per_checkin(api: Api) -> None:
     rid = await new_recipient(api)  # watched by node-a
     assert (await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms())).status_code == 201
-    now_local = datetime.now(STOCKHOLM)
-    assert (await api.nurse.put(f"/api/recipients/{rid}/schedule",
-                                json={"times": [f"{now_local:%H:%M}"]})).status_code == 200
     fall = Event(node="node-a", room="rum-7", kind="on_floor", severity=Severity.HIGH)
     fault = Event(node="node-a", room="rum-7", kind="camera_fault", severity=Severity.HIGH)
     elsewhere = Event(node="node-x", room="rum-9", kind="on_floor", severity=Severity.HIGH)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Engine, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect
+from sqlalchemy import Column, DateTime, Engine, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect
 
 from central import migrate
 from central.db import Base, open_store
@@ -19,7 +19,7 @@ from central.staff.service import upsert_staff
 from central.visits import models as _visit_models  # noqa: F401  (registers the visit tables)
 from tests.postgres_db import throwaway_database
 
-NIGHT_TABLES = {"login_attempt", "room", "zone", "schedule_entry", "outcome"}
+NIGHT_TABLES = {"login_attempt", "room", "zone", "outcome"}
 VISIT_TABLES = {"escalation_unit", "recipient_contact", "call_task", "visit_task", "push_subscription",
                 "event_revision", "event_ack"}
 
@@ -72,8 +72,20 @@ def test_store_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) ->
     legacy = create_engine(url)
     old = MetaData()
     for name, table in Base.metadata.tables.items():
-        if name not in NIGHT_TABLES | VISIT_TABLES | {"camera_node"}:
+        if name not in NIGHT_TABLES | VISIT_TABLES | {"camera_node", "recipient", "staff"}:
             table.to_metadata(old)
+    Table(  # as the consent release had it: no `active`
+        "staff", old, Column("id", Integer, primary_key=True), Column("username", String(64), unique=True,
+                                                                       nullable=False),
+        Column("display_name", String(128), nullable=False), Column("role", String(32), nullable=False),
+        Column("password_hash", String(256), nullable=False), Column("created_at", DateTime(timezone=True),
+                                                                     nullable=False),
+    )
+    Table(  # as the consent release had it: no `active`
+        "recipient", old, Column("id", Integer, primary_key=True), Column("name", String(128), nullable=False),
+        Column("room", String(64), nullable=False), Column("access_code_hash", String(64), unique=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
     Table(  # as the consent release had it: no room, no token
         "camera_node", old, Column("node_id", String(64), primary_key=True),
         Column("recipient_id", ForeignKey("recipient.id", ondelete="SET NULL"), index=True),

@@ -65,9 +65,8 @@ TABLE = [
     Call("GET", "/api/recipients/1/checkins", CARE),
     Call("GET", "/api/recipients/1/consent", CARE),
     Call("POST", "/api/recipients/1/pause", CARE, {"on_behalf_of": "Greta"}),
-    Call("GET", "/api/recipients/1/schedule", CARE),
-    Call("PUT", "/api/recipients/1/schedule", NURSE, {"times": []}),
     Call("POST", "/api/recipients", NURSE, {"name": "Greta", "room": "B1"}),
+    Call("PATCH", "/api/recipients/1", NURSE, {"room": "B2"}),
     Call("PUT", "/api/nodes/n1", NURSE, {"recipient_id": 1}),
     Call("POST", "/api/recipients/1/access-code", NURSE),
     Call("GET", "/api/recipients/1/consent/history", NURSE),
@@ -77,8 +76,11 @@ TABLE = [
     Call("GET", "/api/recipients/1/transparency", NURSE),
     Call("GET", "/api/staff", NURSE),
     Call("PUT", "/api/staff", NURSE, {"username": "ny-{role}", "password": "långt-nog-1", "role": "night_staff"}),
+    Call("PATCH", "/api/staff/{username}", NURSE, {"display_name": "Ny"}),
+    Call("POST", "/api/staff/{username}/password", NURSE),
     Call("POST", "/api/nodes/n1/token", OPS),
     Call("PUT", "/api/nodes/n1/zones", OPS, {"zones": []}),
+    Call("GET", "/api/nodes/n1/zones", OPS),
     Call("GET", "/api/ops/dead-letters", OPS),
     Call("GET", "/api/ops/nodes", OPS),
     Call("GET", "/api/visits", CARE),
@@ -192,8 +194,8 @@ async def test_a_node_token_opens_only_the_node_route(settings: Settings) -> Non
     async with _clients(settings) as clients:
         issued = await clients["ops"].post("/api/nodes/n1/token")
         token = issued.json()["token"]
-        zones = {"zones": [{"name": "bed", "polygon": [[0.1, 0.5], [0.6, 0.5], [0.6, 0.9]]}]}
-        assert (await clients["ops"].put("/api/nodes/n1/zones", json=zones)).status_code == 204
+        zones = {"zones": [{"name": "bed", "kind": "bed", "polygon": [[0.1, 0.5], [0.6, 0.5], [0.6, 0.9]]}]}
+        assert (await clients["ops"].put("/api/nodes/n1/zones", json=zones)).status_code == 200
         node = httpx.AsyncClient(transport=clients["ops"]._transport, base_url="http://test")
         me = await node.get("/api/node/self", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["zones"][0]["name"] == "bed"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from central.night.service import tonights_plan
 from central.night.slots import OUTCOMES, Documented, Slot, night_slots, relook_moment
 from nattvakt.night import night_bounds, planned_slots
 from privacy.consent_model import Consent, ConsentScope, Grantor, GrantorRole, Pause, ScheduledWindow
@@ -145,16 +146,35 @@ def planned_slots_only(c: Consent, night: date) -> list[Slot]:
     return [s for s in night_slots(c, night, night_bounds(night, c.zone)[0]) if s.relook_of is None]
 
 
-def test_schedule_times_inside_windows_and_a_stale_one_is_skipped() -> None:
-    c = consent([ScheduledWindow(at=time(23, 0), window_min=30), ScheduledWindow(at=time(3, 0), window_min=15)])
+def test_tonights_plan_is_the_windows_at_the_nights_start_and_never_a_window_without_consent() -> None:
+    """Reported bug: a consent change left check-ins "skipped (no consent now)" with windows like 14:15–14:15."""
+    before = consent([ScheduledWindow(at=time(23, 0), window_min=30), ScheduledWindow(at=time(3, 0), window_min=15)])
+    after = consent([ScheduledWindow(at=time(1, 0), window_min=20)])
     night = date(2026, 11, 23)
-    first = night_bounds(night, c.zone)[0]
-    slots = night_slots(c, night, first, schedule=[time(22, 45), time(3, 10), time(1, 0)])
+    first = night_bounds(night, after.zone)[0]
+    slots = night_slots(after, night, first + timedelta(hours=2), plan=before.scope.scheduled)
     assert [(_local_wall(s.slot_at), s.state, s.skip_reason) for s in slots] == [
-        (time(22, 45), "upcoming", None), (time(1, 0), "skipped", "not_consented"), (time(3, 10), "upcoming", None)]
-    at_2245 = slots[0]
-    assert (at_2245.start, at_2245.end) == (datetime(2026, 11, 23, 21, 30, tzinfo=UTC),
-                                            datetime(2026, 11, 23, 22, 30, tzinfo=UTC)), "the consented window"
+        (time(23, 0), "upcoming", None), (time(3, 0), "upcoming", None)], "tonight keeps the plan it began with"
+    assert all(s.end - s.start >= timedelta(minutes=30) for s in slots), "every check-in has its consented window"
+    assert not any(s.camera_allowed for s in slots), "the camera follows the newest consent at once: a visit"
+    assert [_local_wall(s.slot_at) for s in night_slots(after, night + timedelta(days=1), first)] == [time(1, 0)]
+
+
+def test_a_documented_checkin_stays_whatever_the_consent_says_later() -> None:
+    """Reported bug: changing the schedule made a documented check-in vanish from tonight (and the follow-up)."""
+    night = date(2026, 11, 23)
+    slot_at = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)
+    done = Documented(slot_at, "sleeping", slot_at + timedelta(minutes=3), "nils",
+                      window_start=slot_at - timedelta(minutes=15), window_end=slot_at + timedelta(minutes=15))
+    changed = consent([ScheduledWindow(at=time(2, 0), window_min=15)])
+    (kept, later) = night_slots(changed, night, slot_at + timedelta(hours=1), [done], plan=changed.scope.scheduled)
+    assert (kept.slot_at, kept.state, kept.outcome, kept.start, kept.end) == (
+        slot_at, "done", done, done.window_start, done.window_end)
+    assert _local_wall(later.slot_at) == time(2, 0) and later.state == "upcoming"
+    withdrawn = changed.model_copy(update={"withdrawn_at": slot_at + timedelta(minutes=30)})
+    states = [(s.slot_at, s.state, s.skip_reason) for s in night_slots(withdrawn, night, slot_at + timedelta(hours=1),
+                                                                     [done])]
+    assert states == [(slot_at, "done", None), (later.slot_at, "skipped", "withdrawn")], "a withdrawal: from now on"
 
 
 def test_relook_chain_after_two_not_visible() -> None:
@@ -169,3 +189,12 @@ def test_relook_chain_after_two_not_visible() -> None:
         (slot_at, "done", None), (relook_at, "done", slot_at),
         (datetime(2026, 11, 23, 22, 33, tzinfo=UTC), "overdue", slot_at)]
     assert not slots[2].camera_allowed, "outside the consented window a re-look is a visit, not a camera look"
+
+
+def test_tonights_plan_is_fixed_at_the_nights_start_unless_consent_began_during_it() -> None:
+    before = consent([ScheduledWindow(at=time(23, 0), window_min=30)])
+    changed = consent([ScheduledWindow(at=time(1, 0), window_min=20)])
+    assert tonights_plan(before, changed) == before.scope.scheduled, "a change applies from the next night"
+    assert tonights_plan(None, changed) == changed.scope.scheduled, "a first consent tonight: tonight already"
+    withdrawn = before.model_copy(update={"withdrawn_at": datetime(2025, 6, 1, tzinfo=UTC)})
+    assert tonights_plan(withdrawn, changed) == changed.scope.scheduled, "consent given again after a withdrawal"

@@ -1,11 +1,11 @@
-"""Tonight's API end to end (SQLite and PostgreSQL): schedule, check-in states, outcomes, re-look, report."""
+"""Tonight's API end to end (SQLite and PostgreSQL): check-ins from consent, states, outcomes, re-look, report."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,10 @@ import redis.asyncio as aioredis
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
+from central.db import open_store
+from central.followup.store import load_checkins
 from nattvakt.events import Event, Severity
+from nattvakt.night import night_of
 from nattvakt.settings import Settings
 from tests.conftest import Api, serve
 from tests.recipients import new_recipient, terms
@@ -40,16 +43,7 @@ async def _tonight(client: httpx.AsyncClient, rid: int) -> list[dict[str, Any]]:
 async def test_a_night_of_checkins(api: Api) -> None:
     rid = await new_recipient(api)
     assert (await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms())).status_code == 201
-    now_local = datetime.now(STOCKHOLM)
-
-    outside = (now_local + timedelta(hours=3)).strftime("%H:%M")
-    refused = await api.nurse.put(f"/api/recipients/{rid}/schedule", json={"times": [outside]})
-    assert refused.status_code == 422 and outside in refused.json()["detail"]
-    assert (await api.night.put(f"/api/recipients/{rid}/schedule", json={"times": []})).status_code == 403
-    planned = await api.nurse.put(f"/api/recipients/{rid}/schedule", json={"times": [f"{now_local:%H:%M}"]})
-    assert planned.status_code == 200 and planned.json()["times"] == [f"{now_local:%H:%M}"]
-
-    (slot,) = await _tonight(api.night, rid)
+    (slot,) = await _tonight(api.night, rid)  # the consented window is the check-in
     assert slot["state"] == "due" and slot["camera_allowed"] and slot["outcome"] is None
 
     bad = [
@@ -110,6 +104,43 @@ async def test_a_night_of_checkins(api: Api) -> None:
     sv = await api.night.get("/api/reports/night")
     assert "Nattrapport" in sv.text and "syns inte" in sv.text
     assert (await api.night.get("/api/reports/night", params={"format": "pdf"})).status_code == 422
+
+
+async def test_a_consent_change_keeps_what_was_documented_and_leaves_no_empty_windows(api: Api) -> None:
+    """The two reported bugs, end to end: after a change of windows the documented check-in is still on tonight's
+    list (and in the follow-up's records) in its own window, and no check-in is left without a consented window."""
+    rid = await new_recipient(api)
+    assert (await api.nurse.post(f"/api/recipients/{rid}/consent", json=terms())).status_code == 201
+    (slot,) = await _tonight(api.night, rid)
+    documented = await api.night.post("/api/checkins/outcome", json={
+        "recipient_id": rid, "slot_at": slot["slot_at"], "outcome": "sleeping"})
+    assert documented.status_code == 201, documented.text
+
+    later = datetime.now(STOCKHOLM) + timedelta(hours=3)
+    changed = terms(scheduled=[{"at": f"{later:%H:%M}", "window_min": 15}])
+    assert (await api.nurse.post(f"/api/recipients/{rid}/consent", json=changed)).status_code == 201
+    slots = await _tonight(api.night, rid)
+    kept = [s for s in slots if s["slot_at"] == slot["slot_at"]]
+    assert kept and kept[0]["state"] == "done" and (kept[0]["start"], kept[0]["end"]) == (slot["start"], slot["end"])
+    assert all(s["state"] != "skipped" and s["start"] < s["end"] for s in slots), slots
+    listed = (await api.night.get(f"/api/recipients/{rid}/checkins")).json()
+    assert [c["at"] for c in listed] == [s["slot_at"] for s in slots]
+
+    engine, sessions = open_store(api.settings.database_url)
+    try:
+        with sessions() as db:
+            night = night_of(datetime.now(UTC), api.settings.central.home_zone)
+            records = load_checkins(db, [night], datetime.now(UTC), timedelta(minutes=15),
+                                    api.settings.central.home_zone)
+    finally:
+        engine.dispose()
+    assert [(r.slot_at.isoformat(), r.state) for r in records if r.outcome] == [
+        (datetime.fromisoformat(slot["slot_at"]).isoformat(), "done")], "the follow-up counts it too"
+
+    withdrawn = await api.nurse.post(f"/api/recipients/{rid}/consent/withdraw", json={"withdrawn_by": "Greta"})
+    assert withdrawn.status_code == 200
+    after = await _tonight(api.night, rid)
+    assert [(s["slot_at"], s["state"]) for s in after if s["state"] == "done"] == [(slot["slot_at"], "done")]
 
 
 async def test_database_unreachable_is_503_problem_then_recovers(settings: Settings) -> None:

@@ -62,6 +62,17 @@ class RoomRules:
         self._bed_exit_at: float | None = None
         self.observations: dict[int, Observation] = {}
         """This frame's observation per confirmed track id (for benchmarks and the health line)."""
+        self._next_zones: RoomZones | None = None
+
+    def use_zones(self, zones: RoomZones) -> None:
+        """New zones from any thread (central sent them); the pipeline thread takes them at its next frame."""
+        self._next_zones = zones
+
+    def _take_zones(self) -> None:
+        zones, self._next_zones = self._next_zones, None
+        if zones is not None:
+            self.zones = zones
+            self.tracker.exits = tuple(z.polygon for z in zones.of_kind("door"))
 
     @property
     def tracks(self) -> tuple[Track, ...]:
@@ -71,6 +82,7 @@ class RoomRules:
         self, now: float, detections: Sequence[PersonBox] | None, motion: Sequence[Box], view_aspect: float
     ) -> list[Event]:
         """One frame: `detections` None when the detector did not run; boxes in fractions of the view."""
+        self._take_zones()
         had_people = bool(self.tracker.tracks)
         step = self.tracker.update(now, detections, motion)
         events: list[Event | None] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base
@@ -20,6 +20,8 @@ class Recipient(Base):
     room: Mapped[str] = mapped_column(String(64), default="")
     access_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     """SHA-256 of the personal link's random code; the code itself is shown once and never stored."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False once deactivated (moved out): kept for the record, off tonight's list."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

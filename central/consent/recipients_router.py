@@ -9,10 +9,19 @@ from sqlalchemy.orm import Session
 
 from central.consent import service
 from central.consent.models import Recipient
-from central.consent.schemas import AccessCodeOut, NodeAssignment, NodeOut, RecipientIn, RecipientOut
-from central.dependencies import CareStaffDep, CopiesDep, DbDep, NightQuery, NurseAdminDep, found
-from central.night.checkins import CheckIn, checkins_for_night, tonights_checkins
+from central.consent.schemas import (
+    AccessCodeOut,
+    NodeAssignment,
+    NodeOut,
+    RecipientEdit,
+    RecipientIn,
+    RecipientOut,
+)
+from central.dependencies import CareStaffDep, CopiesDep, DbDep, NightQuery, NurseAdminDep, SettingsDep, found
+from central.night import service as night_service
+from central.night.checkins import CheckIn, checkins_of
 from central.nodes.models import CameraNode
+from nattvakt.night import night_of
 
 router = APIRouter(prefix="/api", tags=["recipients"])
 
@@ -20,7 +29,7 @@ router = APIRouter(prefix="/api", tags=["recipients"])
 def _out(db: Session, recipient: Recipient) -> RecipientOut:
     return RecipientOut(
         id=recipient.id, name=recipient.name, room=recipient.room, nodes=service.nodes_of(db, recipient.id),
-        has_access_code=recipient.access_code_hash is not None,
+        has_access_code=recipient.access_code_hash is not None, active=recipient.active,
     )
 
 
@@ -37,6 +46,14 @@ def list_recipients(db: DbDep, _staff: CareStaffDep) -> list[RecipientOut]:
 @router.get("/recipients/{recipient_id}")
 def get_recipient(recipient_id: int, db: DbDep, _staff: CareStaffDep) -> RecipientOut:
     return _out(db, found(db, recipient_id))
+
+
+@router.patch("/recipients/{recipient_id}")
+def edit_recipient(recipient_id: int, body: RecipientEdit, db: DbDep, staff: NurseAdminDep) -> RecipientOut:
+    """Rename, move to another room, deactivate (moved out) or bring back; consent and records stay."""
+    found(db, recipient_id)
+    return _out(db, service.edit_recipient(db, recipient_id, body.model_dump(exclude_unset=True, exclude_none=True),
+                                           staff.username))
 
 
 @router.put("/nodes/{node_id}")
@@ -64,11 +81,11 @@ def issue_access_code(recipient_id: int, db: DbDep, staff: NurseAdminDep) -> Acc
 
 @router.get("/recipients/{recipient_id}/checkins")
 def checkins(
-    recipient_id: int, db: DbDep, _staff: CareStaffDep, night: NightQuery = None,
+    recipient_id: int, db: DbDep, settings: SettingsDep, _staff: CareStaffDep, night: NightQuery = None,
 ) -> list[CheckIn]:
-    """Scheduled look-ins of one night, from the current consent, each marked allowed or not (paused, expired)."""
-    found(db, recipient_id)
-    consent = service.current_consent(db, recipient_id)
-    if night is None:
-        return tonights_checkins(consent, datetime.now(UTC))
-    return checkins_for_night(consent, night)
+    """One night's check-ins, the same list as tonight's, each marked allowed or not (paused, expired)."""
+    recipient = found(db, recipient_id)
+    now = datetime.now(UTC)
+    which = night or night_of(now, settings.central.home_zone)
+    slots = night_service.night_of_recipient(db, recipient, which, now, night_service.relook_after(settings))
+    return checkins_of(service.current_consent(db, recipient_id), slots)

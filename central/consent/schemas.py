@@ -12,12 +12,22 @@ class RecipientIn(BaseModel):
     room: str = Field("", max_length=64)
 
 
+class RecipientEdit(BaseModel):
+    """Fields to change; those left out stay as they are."""
+
+    name: str | None = Field(None, min_length=1, max_length=128)
+    room: str | None = Field(None, max_length=64)
+    active: bool | None = None
+    """False deactivates (moved out): kept for the record, off tonight's list; true brings them back."""
+
+
 class RecipientOut(BaseModel):
     id: int
     name: str
     room: str
     nodes: list[str]
     has_access_code: bool
+    active: bool = True
 
 
 class NodeAssignment(BaseModel):

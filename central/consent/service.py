@@ -52,8 +52,22 @@ def create_recipient(db: Session, name: str, room: str, actor: str) -> Recipient
     return commit_with_retry(db, work)
 
 
-def list_recipients(db: Session) -> list[Recipient]:
-    return list(db.scalars(select(Recipient).order_by(Recipient.id)))
+def list_recipients(db: Session, *, active_only: bool = False) -> list[Recipient]:
+    query = select(Recipient).order_by(Recipient.id)
+    return list(db.scalars(query.where(Recipient.active.is_(True)) if active_only else query))
+
+
+def edit_recipient(db: Session, recipient_id: int, changes: dict[str, Any], actor: str) -> Recipient:
+    """Change name, room or whether the recipient is active; audited with what changed."""
+    def work(s: Session) -> Recipient:
+        recipient = get_recipient(s, recipient_id)
+        for field, value in changes.items():
+            setattr(recipient, field, value)
+        kind = "recipient_deactivated" if changes.get("active") is False else "recipient_edited"
+        append(s, kind, actor, recipient_id, {k: v for k, v in changes.items() if k != "name"})
+        return recipient
+
+    return commit_with_retry(db, work)
 
 
 def nodes_of(db: Session, recipient_id: int) -> list[str]:

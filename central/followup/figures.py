@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from central.night.slots import Slot
 from nattvakt.night import night_of, night_start
 
 VISIT_OUTCOMES = frozenset({"visited", "camera_failed_visit"})
@@ -24,22 +25,6 @@ DOWNTIME_KINDS = frozenset({"node_offline", "camera_fault"})
 """Events that mark a camera or node out of service from `started_at` to `ended_at`."""
 RESPONSE_BINS_MIN = (1, 2, 5, 10, 15, 30, 60)
 """Upper bounds (minutes) of the response-time histogram; the last bin is open."""
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinRecord:
-    """One planned check-in (or re-look) of one night, with its state as of when the figures are made."""
-
-    night: date
-    slot_at: datetime
-    window_end: datetime
-    state: str
-    """`done`, `overdue` (missed), `skipped`, `due` or `upcoming`."""
-    skip_reason: str | None = None
-    outcome: str | None = None
-    recorded_at: datetime | None = None
-    camera_allowed: bool = True
-    relook: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +61,8 @@ class LookinRecord:
 
 @dataclass(frozen=True, slots=True)
 class Records:
-    checkins: Sequence[CheckinRecord] = ()
+    checkins: Sequence[Slot] = ()
+    """Every check-in and re-look of the nights, as tonight's list has them (`central.night.slots`)."""
     events: Sequence[EventRecord] = ()
     changes: Sequence[ChangeRecord] = ()
     lookins: Sequence[LookinRecord] = ()
@@ -170,15 +156,15 @@ def figures(records: Records, nights: Sequence[date], now: datetime, zone: ZoneI
     """The figures of the given nights; records outside them are ignored, so callers may pass a wider set."""
     wanted = set(nights)
     f = Figures(nights=len(wanted))
-    checkins = [c for c in records.checkins if c.night in wanted]
+    checkins = [c for c in records.checkins if night_of(c.slot_at, zone) in wanted]
     for c in checkins:
-        if c.relook:
+        if c.relook_of is not None:
             f.relooks += 1
             continue
         f.checkins_planned += 1
         if c.state == "done":
             f.checkins_done += 1
-            if c.recorded_at is not None and c.recorded_at >= c.window_end:
+            if c.outcome is not None and c.outcome.recorded_at >= c.end:
                 f.checkins_late += 1
         elif c.state == "overdue":
             f.checkins_missed += 1
@@ -190,11 +176,12 @@ def figures(records: Records, nights: Sequence[date], now: datetime, zone: ZoneI
     for c in checkins:  # re-looks are look-ins or visits too
         if c.state != "done" or c.outcome is None:
             continue
-        if c.outcome in VISIT_OUTCOMES or not c.camera_allowed:
+        outcome = c.outcome.outcome
+        if outcome in VISIT_OUTCOMES or not c.camera_allowed:
             f.visits_physical += 1
-            f.visits_due_to_downtime += c.outcome == "camera_failed_visit"
+            f.visits_due_to_downtime += outcome == "camera_failed_visit"
         else:
-            f.visits_avoided += c.outcome != "needs_visit"
+            f.visits_avoided += outcome != "needs_visit"
     # Every look-in that showed a picture, whatever its reason and whether or not it was documented.
     f.lookins_digital = sum(night_of(look.started_at, zone) in wanted for look in records.lookins)
 

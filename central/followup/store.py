@@ -1,7 +1,7 @@
 """Loads the follow-up's records from where the product already keeps them; no storage of its own.
 
-- check-ins: the night's planned check-ins and their states (`night_service.night_of_recipients`) with the
-  documented outcomes; planned from the current consent and schedule, as the night report does;
+- check-ins: the night's check-ins and their states (`night_service.night_of_recipients`) with the documented
+  outcomes, the very `Slot`s tonight's list shows (planned from the consented windows; documented ones kept);
 - events: every revision on the event stream (kind, severity, start, end) joined with the acknowledgement
   notices stream (a notice's entry id is the moment of acknowledgement) and with the documented outcomes in the
   database; an event trimmed from the stream is still counted from its outcome, with severity unknown;
@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from central.audit.models import AuditEntry
 from central.db import aware
-from central.followup.figures import ChangeRecord, CheckinRecord, EventRecord, LookinRecord
+from central.followup.figures import ChangeRecord, EventRecord, LookinRecord
 from central.night import service as night_service
 from central.night.models import Outcome
+from central.night.slots import Slot
 from nattvakt.events import EventRejected, decode_stream_entry
 from nattvakt.night import night_start
 
@@ -40,21 +41,15 @@ def period_bounds(nights: Sequence[date], home: ZoneInfo) -> tuple[datetime, dat
 
 
 def load_checkins(db: Session, nights: Sequence[date], now: datetime, relook_after: timedelta,
-                  home: ZoneInfo) -> list[CheckinRecord]:
-    records: list[CheckinRecord] = []
+                  home: ZoneInfo) -> list[Slot]:
+    """The nights' check-ins exactly as tonight's list has them, less those planned when no consent was in force."""
+    records: list[Slot] = []
     for night in nights:
         if night_start(night, home) > now:
             continue
         for recipient_night in night_service.night_of_recipients(db, night, now, relook_after):
-            for slot in recipient_night.slots:
-                if slot.state == "skipped" and slot.skip_reason in NOT_IN_FORCE:
-                    continue
-                o = slot.outcome
-                records.append(CheckinRecord(
-                    night=night, slot_at=slot.slot_at, window_end=slot.end, state=slot.state,
-                    skip_reason=slot.skip_reason, outcome=o.outcome if o else None,
-                    recorded_at=o.recorded_at if o else None, camera_allowed=slot.camera_allowed,
-                    relook=slot.relook_of is not None))
+            records += [slot for slot in recipient_night.slots
+                        if not (slot.state == "skipped" and slot.skip_reason in NOT_IN_FORCE)]
     return records
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -120,6 +120,18 @@ class NodeHub:
         old = self.nodes.get(link.node_id)
         self.nodes[link.node_id] = link
         return old
+
+    async def push(self, node_id: str, message: BaseModel) -> bool:
+        """Send a node a message if its channel is open here; False when not (it gets the news on connect)."""
+        link = self.nodes.get(node_id)
+        if link is None:
+            return False
+        try:
+            await link.send(message)
+        except (RuntimeError, OSError, WebSocketDisconnect) as exc:
+            log.warning("could not push %s to node %s: %s", type(message).__name__, node_id, exc)
+            return False
+        return True
 
     def detach(self, link: NodeLink) -> None:
         if self.nodes.get(link.node_id) is link:

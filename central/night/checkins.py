@@ -1,51 +1,57 @@
-"""The consented check-ins of one night with the policy's verdict on each: what `/recipients/{id}/checkins` lists.
-
-Planned by `nattvakt.night` from the consent's windows alone (the staff's own schedule is `central.night.slots`).
+"""One recipient's check-ins of a night as `/recipients/{id}/checkins` lists them: tonight's `Slot`s with the policy's
+verdict in words. A view of `central.night.slots`, not a second planner.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from nattvakt.night import night_of, windows_of_night
+from central.night.slots import CheckInState, Slot, night_slots
+from nattvakt.night import night_bounds, night_of
 from nattvakt.types import Action
-from privacy.consent_model import Consent, ScheduledWindow
+from privacy.consent_model import Consent
 from privacy.consent_policy import decide
 
 
 class CheckIn(BaseModel):
-    """One scheduled look-in of a night, with whether consent allows it."""
+    """One check-in of a night, with whether consent allows a camera look-in for it."""
 
     model_config = ConfigDict(frozen=True)
 
-    window: ScheduledWindow
     at: AwareDatetime
-    """The agreed moment (UTC)."""
+    """The agreed moment (UTC): the check-in's identity."""
     start: AwareDatetime
     """Earliest moment of the window (UTC)."""
     end: AwareDatetime
     """End of the window (UTC, exclusive)."""
+    state: CheckInState
     allowed: bool
-    """Whether consent allows it (not paused, not expired, not withdrawn)."""
+    """Whether consent allows a camera look-in for it (not paused, expired, withdrawn; inside a window)."""
     reason_text: str
+    relook: bool = False
+
+
+def checkins_of(consent: Consent | None, slots: Sequence[Slot]) -> list[CheckIn]:
+    if consent is None:
+        return []
+    return [CheckIn(at=s.slot_at, start=s.start, end=s.end, state=s.state, allowed=s.camera_allowed,
+                    reason_text=decide(consent, s.slot_at, Action.SCHEDULED_LOOKIN).reason_text,
+                    relook=s.relook_of is not None) for s in slots]
 
 
 def checkins_for_night(consent: Consent | None, night: date) -> list[CheckIn]:
-    """Scheduled look-ins of the night beginning on `night`, in time order, each with the policy's verdict."""
+    """The planned check-ins of the night beginning on `night`, as seen from its start, in time order."""
     if consent is None:
         return []
-    result = []
-    for placed in windows_of_night(consent.scope.scheduled, night, consent.zone):
-        verdict = decide(consent, placed.at, Action.SCHEDULED_LOOKIN)
-        result.append(CheckIn(window=placed.window, at=placed.at, start=placed.start, end=placed.end,
-                              allowed=verdict.allowed, reason_text=verdict.reason_text))
-    return result
+    return checkins_of(consent, night_slots(consent, night, night_bounds(night, consent.zone)[0]))
 
 
 def tonights_checkins(consent: Consent | None, now: datetime) -> list[CheckIn]:
-    """The scheduled look-ins of the night holding `now` (in the consent's time zone)."""
+    """The check-ins of the night holding `now` (in the consent's time zone)."""
     if consent is None:
         return []
-    return checkins_for_night(consent, night_of(now, consent.zone))
+    night = night_of(now, consent.zone)
+    return checkins_of(consent, night_slots(consent, night, now))

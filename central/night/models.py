@@ -1,27 +1,13 @@
-"""Relational records of the night's work: check-in schedules and documented outcomes."""
+"""Relational records of the night's work: documented outcomes (the check-in schedule is the consent's windows)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base
-
-
-class ScheduleEntry(Base):
-    """One planned nightly check-in time of a recipient; it must lie inside one of their consented windows."""
-
-    __tablename__ = "schedule_entry"
-    __table_args__ = (UniqueConstraint("recipient_id", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id", ondelete="CASCADE"), index=True)
-    at: Mapped[time] = mapped_column(Time)
-    """Local wall-clock time in the consent's time zone."""
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Outcome(Base):
@@ -36,6 +22,9 @@ class Outcome(Base):
     """Local date on which the night began."""
     slot_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     """The scheduled moment of the check-in (or of the re-look) it documents; null for an event."""
+    window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """The check-in's window as it was when documented: the record outlives a later change of consent."""
+    window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     event_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     event_kind: Mapped[str | None] = mapped_column(String(32), default=None)
     event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -1,10 +1,10 @@
-"""Request and response bodies of the night's API: tonight, outcomes and schedules."""
+"""Request and response bodies of the night's API: tonight and outcomes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field
 
 from central.lookins.schemas import LookinOffer
 from central.night.slots import CheckInState, OutcomeKind
@@ -64,21 +64,3 @@ class OutcomeRecorded(BaseModel):
     outcome: OutcomeKind
     staff: str
     recorded_at: datetime
-
-
-class ScheduleIn(BaseModel):
-    times: list[time] = Field(max_length=24)
-    """Local check-in times; each must lie inside one of the recipient's consented windows. Empty: the windows."""
-
-    @field_validator("times")
-    @classmethod
-    def _naive(cls, value: list[time]) -> list[time]:
-        if any(t.tzinfo is not None for t in value):
-            raise ValueError("check-in times are local wall-clock times; give them without a time zone")
-        return sorted({t.replace(second=0, microsecond=0) for t in value})
-
-
-class ScheduleOut(BaseModel):
-    recipient_id: int
-    times: list[str]
-    """HH:MM, local; empty means the centre of every consented window."""

@@ -1,63 +1,32 @@
-"""The night's records in the store: schedules, documented outcomes, tonight's list."""
+"""The night's records in the store: documented outcomes and tonight's list, planned from the consent versions."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from central.audit.store import append, commit_with_retry
 from central.consent import service as consent_service
 from central.consent.models import ConsentVersion, Recipient
 from central.db import aware
-from central.errors import CentralError
-from central.night.models import Outcome, ScheduleEntry
+from central.night.models import Outcome
 from central.night.slots import Documented, OutcomeKind, Slot, night_slots
 from central.nodes.models import CameraNode
-from nattvakt.night import covers, night_of
+from nattvakt.night import night_of, night_start
 from nattvakt.settings import Settings
-from privacy.consent_model import Consent
-
-
-class ScheduleError(CentralError, ValueError):
-    """A check-in time that the recipient's consent does not cover."""
-
-
-def schedule_of(db: Session, recipient_id: int) -> list[time]:
-    return list(db.scalars(select(ScheduleEntry.at).where(ScheduleEntry.recipient_id == recipient_id)
-                           .order_by(ScheduleEntry.at)))
-
-
-def set_schedule(db: Session, recipient_id: int, times: list[time], actor: str) -> list[time]:
-    """Replace the recipient's check-in times; each must lie inside one of their consented windows."""
-    consent = consent_service.current_consent(db, recipient_id)
-    if times and (consent is None or consent.withdrawn_at is not None):
-        raise ScheduleError(f"care recipient {recipient_id} has no consent in force: no check-in can be scheduled")
-    for moment in times:
-        assert consent is not None
-        if not covers(consent.scope.scheduled, moment):
-            windows = ", ".join(w.label() for w in consent.scope.in_night_order()) or "none"
-            raise ScheduleError(f"times: {moment:%H:%M} lies outside every consented window ({windows})")
-
-    def work(s: Session) -> None:
-        s.execute(delete(ScheduleEntry).where(ScheduleEntry.recipient_id == recipient_id))
-        now = datetime.now(UTC)
-        for moment in times:
-            s.add(ScheduleEntry(recipient_id=recipient_id, at=moment, created_by=actor, created_at=now))
-        append(s, "schedule_changed", actor, recipient_id, {"times": [f"{t:%H:%M}" for t in times]})
-
-    commit_with_retry(db, work)
-    return times
+from privacy.consent_model import Consent, ScheduledWindow
 
 
 def _documented(row: Outcome) -> Documented:
     assert row.slot_at is not None
     return Documented(slot_at=aware(row.slot_at), outcome=row.outcome,  # type: ignore[arg-type]
-                      recorded_at=aware(row.recorded_at), staff=row.staff, note=row.note)
+                      recorded_at=aware(row.recorded_at), staff=row.staff, note=row.note,
+                      window_start=aware(row.window_start) if row.window_start else None,
+                      window_end=aware(row.window_end) if row.window_end else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,47 +35,88 @@ class RecipientNight:
     slots: list[Slot]
 
 
-def _current_consents(db: Session) -> dict[int, Consent]:
+def _newest_versions(db: Session) -> dict[int, Consent]:
     """Every recipient's newest consent version, in one query."""
-    newest = (select(ConsentVersion.recipient_id, func.max(ConsentVersion.version).label("version"))
+    latest = (select(ConsentVersion.recipient_id, func.max(ConsentVersion.version).label("version"))
               .group_by(ConsentVersion.recipient_id).subquery())
-    rows = db.scalars(select(ConsentVersion).join(newest, and_(
-        ConsentVersion.recipient_id == newest.c.recipient_id, ConsentVersion.version == newest.c.version)))
+    rows = db.scalars(select(ConsentVersion).join(latest, and_(
+        ConsentVersion.recipient_id == latest.c.recipient_id, ConsentVersion.version == latest.c.version)))
     return {row.recipient_id: Consent.model_validate_json(row.body) for row in rows}
+
+
+def _versions_at_start(db: Session, night: date, newest: dict[int, Consent]) -> dict[int, Consent]:
+    """Each recipient's version in force when the night began (in their consent's zone): two small queries."""
+    picked: dict[int, int] = {}
+    for rid, version, recorded_at in db.execute(
+            select(ConsentVersion.recipient_id, ConsentVersion.version, ConsentVersion.recorded_at)):
+        consent = newest.get(rid)
+        if consent is not None and aware(recorded_at) < night_start(night, consent.zone):
+            picked[rid] = max(picked.get(rid, 0), version)
+    if not picked:
+        return {}
+    rows = db.scalars(select(ConsentVersion).where(
+        or_(*(and_(ConsentVersion.recipient_id == rid, ConsentVersion.version == v) for rid, v in picked.items()))))
+    return {row.recipient_id: Consent.model_validate_json(row.body) for row in rows}
+
+
+def tonights_plan(at_start: Consent | None, newest: Consent) -> tuple[ScheduledWindow, ...]:
+    """The windows of a night: those in force when it began, else (consent given or renewed during the night) the
+    newest. A change of windows so applies from the next night; a withdrawal or pause applies at once (`slots`)."""
+    if at_start is None or at_start.withdrawn_at is not None:
+        return newest.scope.scheduled
+    return at_start.scope.scheduled
+
+
+def _slots(consent: Consent | None, at_start: Consent | None, night: date, now: datetime,
+           outcomes: list[Documented], relook: timedelta) -> list[Slot]:
+    if consent is None:
+        return []
+    return night_slots(consent, night, now, outcomes, relook, plan=tonights_plan(at_start, consent))
+
+
+def _outcomes(db: Session, night: date, recipient_id: int | None = None) -> dict[int, list[Documented]]:
+    query = select(Outcome).where(Outcome.night == night, Outcome.slot_at.is_not(None))
+    if recipient_id is not None:
+        query = query.where(Outcome.recipient_id == recipient_id)
+    found: dict[int, list[Documented]] = defaultdict(list)
+    for row in db.scalars(query.order_by(Outcome.id)):
+        if row.recipient_id is not None:
+            found[row.recipient_id].append(_documented(row))
+    return found
 
 
 def night_of_recipients(db: Session, night: date, now: datetime, relook_after: timedelta) -> list[RecipientNight]:
     """Every recipient's check-ins of the night beginning on `night`, with states as of `now` (four queries)."""
-    consents = _current_consents(db)
-    schedules: dict[int, list[time]] = defaultdict(list)
-    for entry in db.scalars(select(ScheduleEntry).order_by(ScheduleEntry.at)):
-        schedules[entry.recipient_id].append(entry.at)
-    outcomes: dict[int, list[Documented]] = defaultdict(list)
-    for row in db.scalars(select(Outcome).where(Outcome.night == night, Outcome.slot_at.is_not(None))
-                          .order_by(Outcome.id)):
-        if row.recipient_id is not None:
-            outcomes[row.recipient_id].append(_documented(row))
-    return [
-        RecipientNight(r, night_slots(consents.get(r.id), night, now, outcomes[r.id], schedules[r.id], relook_after))
-        for r in consent_service.list_recipients(db)
-    ]
+    consents = _newest_versions(db)
+    starts = _versions_at_start(db, night, consents)
+    outcomes = _outcomes(db, night)
+    nights = []
+    for r in consent_service.list_recipients(db):
+        slots = _slots(consents.get(r.id), starts.get(r.id), night, now, outcomes[r.id], relook_after)
+        if not r.active:  # deactivated: nothing more is planned, but what was done stays in the record
+            slots = [s for s in slots if s.outcome is not None]
+        if r.active or slots:
+            nights.append(RecipientNight(r, slots))
+    return nights
 
 
 def night_of_recipient(db: Session, recipient: Recipient, night: date, now: datetime,
                        relook_after: timedelta) -> list[Slot]:
-    """One recipient's check-ins of the night, as `night_of_recipients` gives them (three small queries)."""
-    rows = db.scalars(select(Outcome).where(
-        Outcome.night == night, Outcome.slot_at.is_not(None), Outcome.recipient_id == recipient.id,
-    ).order_by(Outcome.id))
-    outcomes = [_documented(row) for row in rows]
-    return night_slots(consent_service.current_consent(db, recipient.id), night, now, outcomes,
-                       schedule_of(db, recipient.id), relook_after)
+    """One recipient's check-ins of the night, as `night_of_recipients` gives them."""
+    consent = consent_service.current_consent(db, recipient.id)
+    if consent is None:
+        return []
+    history = consent_service.consent_history(db, recipient.id)
+    began = night_start(night, consent.zone)
+    at_start = next((c for c in reversed(history) if c.recorded_at < began), None)
+    return _slots(consent, at_start, night, now, _outcomes(db, night, recipient.id)[recipient.id], relook_after)
 
 
 def record_checkin_outcome(db: Session, recipient: Recipient, night: date, slot: Slot, outcome: OutcomeKind,
                            note: str, staff: str) -> Outcome:
     row = Outcome(recipient_id=recipient.id, night=night, slot_at=slot.slot_at, room=recipient.room,
-                  outcome=outcome, note=note, staff=staff, recorded_at=datetime.now(UTC))
+                  window_start=slot.start, window_end=slot.end, outcome=outcome, note=note, staff=staff,
+                  recorded_at=datetime.now(UTC))
     db.add(row)
     db.commit()
     return row

@@ -1,7 +1,9 @@
-"""Tonight's check-ins of one recipient and their states: pure functions of (consent, schedule, outcomes, now).
+"""Tonight's check-ins of one recipient and their states: pure functions of (consent, tonight's plan, outcomes, now).
 
-A check-in is planned at a local wall-clock time (the recipient's schedule, or else the centre of each consented
-window) and lies inside one of the consented windows; the window is when staff should do it. Its state:
+The consented look-in windows are the schedule: a check-in is one consented window of the night, planned at its
+centre, and the window is when staff should do it. Tonight's plan is the windows in force when the night began (a
+change of windows applies from the next night); what the camera may do, and withdrawals, pauses and expiry, follow
+the newest consent at once. A documented check-in stays on the night whatever changed since. Its state:
 `upcoming` before the window, `due` inside it, `overdue` after it, `done` once an outcome is documented, and
 `skipped` when consent does not allow it then (a pause by the recipient, expiry, withdrawal).
 
@@ -12,12 +14,12 @@ and it can lead to another. Nights, windows and planned moments (daylight saving
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, get_args
 
-from nattvakt.night import planned_slots
+from nattvakt.night import PlannedSlot, Window, planned_slots
 from nattvakt.types import Action
 from privacy.consent_model import Consent
 from privacy.consent_policy import decide
@@ -40,6 +42,9 @@ class Documented:
     recorded_at: datetime
     staff: str
     note: str = ""
+    window_start: datetime | None = None
+    """The window it was documented in (kept so the record outlives a later change of consent)."""
+    window_end: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,22 +78,19 @@ def relook_moment(outcome: Documented, relook_after: timedelta) -> datetime:
     return (outcome.recorded_at + relook_after).astimezone(UTC).replace(microsecond=0)
 
 
-def _slot(consent: Consent, slot_at: datetime, start: datetime, end: datetime | None, now: datetime,
+def _slot(consent: Consent, slot_at: datetime, start: datetime, end: datetime, now: datetime,
           outcomes: Sequence[Documented], relook_of: datetime | None) -> Slot:
     verdict = decide(consent, slot_at, Action.SCHEDULED_LOOKIN)
     documented = _latest(outcomes, slot_at)
-    window_end = end if end is not None else slot_at
     if documented is not None:
         state: CheckInState = "done"
         reason = None
-    elif end is None:
-        state, reason = "skipped", "not_consented"
-    elif not verdict.allowed and verdict.code not in ("outside_window",):
-        state, reason = "skipped", verdict.code
-    else:
-        state = "upcoming" if now < start else "due" if now < window_end else "overdue"
+    elif not verdict.allowed and verdict.code != "outside_window":
+        state, reason = "skipped", verdict.code  # withdrawn, paused, expired: from now, whatever was planned
+    else:  # outside the newest consent's windows: still tonight's duty, done as a visit (camera_allowed False)
+        state = "upcoming" if now < start else "due" if now < end else "overdue"
         reason = None
-    return Slot(slot_at=slot_at, start=start, end=window_end, state=state, skip_reason=reason,
+    return Slot(slot_at=slot_at, start=start, end=end, state=state, skip_reason=reason,
                 relook_of=relook_of, outcome=documented, camera_allowed=verdict.allowed)
 
 
@@ -102,25 +104,44 @@ def _relook_state(consent: Consent, due: datetime, width: timedelta, now: dateti
     return slot
 
 
+def _kept(documented: Documented) -> PlannedSlot:
+    """A documented check-in no longer planned (consent changed since): kept as it was done, in its own window."""
+    return PlannedSlot(documented.slot_at, documented.window_start or documented.slot_at,
+                       documented.window_end or documented.slot_at)
+
+
 def night_slots(consent: Consent | None, night: date, now: datetime, outcomes: Sequence[Documented] = (),
-                schedule: Iterable[time] = (), relook_after: timedelta = timedelta(minutes=15)) -> list[Slot]:
-    """Every check-in of the night beginning on `night`, re-looks included, in time order."""
+                relook_after: timedelta = timedelta(minutes=15), plan: Sequence[Window] | None = None) -> list[Slot]:
+    """Every check-in of the night beginning on `night`, re-looks and documented ones included, in time order.
+
+    `plan` is tonight's windows as they were when the night began (default: the consent's own).
+    """
     if now.tzinfo is None:
         raise ValueError(f"now must carry a time zone, got {now.isoformat()}")
     if consent is None:
         return []
+    windows = consent.scope.scheduled if plan is None else plan
+    planned = planned_slots(windows, night, consent.zone)
     slots: list[Slot] = []
-    for planned in planned_slots(consent.scope.scheduled, night, consent.zone, schedule):
-        slot_at, start, end = planned.at, planned.start, planned.end
-        slot = _slot(consent, slot_at, start, end, now, outcomes, None)
+    seen: set[datetime] = set()
+
+    def add(planned: PlannedSlot) -> None:
+        slot = _slot(consent, planned.at, planned.start, planned.end, now, outcomes, None)
         slots.append(slot)
-        width = (end - start) if end is not None else timedelta(minutes=30)
+        seen.add(slot.slot_at)
+        width = slot.end - slot.start if slot.end > slot.start else timedelta(minutes=30)
         parent = slot
         for _ in range(48):  # a chain of "not visible" is bounded by what staff documented; this only caps a loop
             if parent.outcome is None or parent.outcome.outcome != RELOOK_OUTCOME:
                 break
             due = relook_moment(parent.outcome, relook_after)
-            parent = _relook_state(consent, due, width, now, outcomes, slot_at)
+            parent = _relook_state(consent, due, width, now, outcomes, planned.at)
             slots.append(parent)
-    return sorted(slots, key=lambda s: s.slot_at)
+            seen.add(due)
 
+    for one in planned:
+        add(one)
+    for documented in sorted(outcomes, key=lambda o: o.slot_at):
+        if documented.slot_at not in seen:
+            add(_kept(documented))
+    return sorted(slots, key=lambda s: s.slot_at)

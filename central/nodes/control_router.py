@@ -1,7 +1,8 @@
 """The nodes' control channel: one WebSocket per node, authenticated with the node's own token.
 
 A wrong or revoked token is refused before the socket opens (HTTP 403) and audited. On connect central sends the
-node its current signed consent copy; then it relays look-in offers and closes, and receives answers and reports.
+node its current signed consent copy and the zones drawn for it in the console (if any); then it relays look-in
+offers and closes, and receives answers and reports.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from redis.exceptions import RedisError
 
 from central.audit import store as audit_store
 from central.lookins.hub import NodeHub, NodeLink
-from central.nodes.service import verify_node
+from central.nodes.service import verify_node, zones_of
 from nattvakt.consent_transport import copy_key
-from nattvakt.lookin_protocol import CONTROL_PATH, TO_CENTRAL, ConsentCopyNotice
+from nattvakt.lookin_protocol import CONTROL_PATH, TO_CENTRAL, ConsentCopyNotice, ZonesNotice
+from nattvakt.settings import ZoneSettings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["nodes"])
@@ -44,15 +46,17 @@ async def node_channel(websocket: WebSocket, node_id: str) -> None:
     token = _bearer(websocket)
     sessions = websocket.app.state.sessionmaker
 
-    def check() -> bool:
+    def check() -> tuple[bool, list[ZoneSettings]]:
         with sessions() as db:
             ok = bool(token) and len(node_id) <= 64 and verify_node(db, hub.master, node_id, token)
             if not ok:
                 audit_store.record(db, "node_auth_refused", node_id[:64], None,
                                    {"node_id": node_id[:64], "token_given": bool(token)})
-            return ok
+                return False, []
+            return True, zones_of(db, node_id)
 
-    if not await asyncio.to_thread(check):
+    ok, zones = await asyncio.to_thread(check)
+    if not ok:
         log.warning("control channel refused for node %r: wrong or missing token", node_id[:64])
         raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "wrong or revoked node token")
     await websocket.accept()
@@ -63,6 +67,8 @@ async def node_channel(websocket: WebSocket, node_id: str) -> None:
     log.info("node %s connected its control channel", node_id)
     try:
         await _push_consent_copy(hub, websocket, node_id)
+        if zones:  # none drawn yet: the node keeps the zones of its own settings
+            await websocket.send_text(ZonesNotice(zones=tuple(zones)).model_dump_json())
         while True:
             raw = await websocket.receive_text()
             try:

@@ -47,4 +47,6 @@ class Zone(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     node_id: Mapped[str] = mapped_column(ForeignKey("camera_node.node_id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16), server_default="floor")
+    """`bed`, `floor`, `door` or `chair`: what the node's rules make of it."""
     polygon: Mapped[str] = mapped_column(Text)

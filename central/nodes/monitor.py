@@ -85,6 +85,19 @@ class NodeMonitor:
         rows: Any = await self._redis.zrange(heartbeats_key(self._stream), 0, -1, withscores=True)
         return {node: int(score) for node, score in rows}
 
+    async def details(self) -> dict[str, dict[str, Any]]:
+        """Node id -> what its last heartbeat said (room, spool, fps, camera fault, detector state), for ops."""
+        raw: Any = await self._redis.hgetall(nodes_key(self._stream))
+        found: dict[str, dict[str, Any]] = {}
+        for node, text in raw.items():
+            try:
+                info = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(info, dict):
+                found[node] = info
+        return found
+
     async def check(self) -> None:
         """One pass over all nodes."""
         seconds, micros = await self._redis.time()

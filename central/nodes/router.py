@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from anyio import from_thread
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
 from sqlalchemy.exc import IntegrityError
 
 from central.dependencies import AnyStaffDep, DbDep, NurseAdminDep, OpsStaffDep, found
+from central.lookins.hub import NodeHub
 from central.nodes import service
 from central.nodes.models import CameraNode, Room
 from central.nodes.monitor import NodeMonitor
-from central.nodes.schemas import NodeSelfOut, NodeStatus, NodeTokenOut, RoomIn, RoomOut, ZonesIn
+from central.nodes.schemas import NodeSelfOut, NodeStatus, NodeTokenOut, RoomIn, RoomOut, ZonesIn, ZonesSaved
+from nattvakt.lookin_protocol import ZonesNotice
 
 router = APIRouter(prefix="/api", tags=["rooms and nodes"])
 NodeId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -45,12 +48,22 @@ def issue_token(node_id: NodeId, db: DbDep, staff: OpsStaffDep) -> NodeTokenOut:
     return NodeTokenOut(node_id=node_id, token=service.issue_node_token(db, node_id, staff.username))
 
 
-@router.put("/nodes/{node_id}/zones", status_code=status.HTTP_204_NO_CONTENT)
-def put_zones(node_id: NodeId, body: ZonesIn, db: DbDep, _staff: OpsStaffDep) -> None:
-    """Replace the node's zones (bed, floor, door…)."""
+@router.get("/nodes/{node_id}/zones")
+def get_zones(node_id: NodeId, db: DbDep, _staff: OpsStaffDep) -> ZonesIn:
     if db.get(CameraNode, node_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera node {node_id!r}")
-    service.set_zones(db, node_id, body.zones)
+    return ZonesIn(zones=service.zones_of(db, node_id))
+
+
+@router.put("/nodes/{node_id}/zones")
+def put_zones(node_id: NodeId, body: ZonesIn, request: Request, db: DbDep, staff: OpsStaffDep) -> ZonesSaved:
+    """Replace the node's zones (bed, floor, door…); a connected node uses them from its next frame."""
+    if db.get(CameraNode, node_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera node {node_id!r}")
+    service.set_zones(db, node_id, body.zones, staff.username)
+    hub: NodeHub = request.app.state.lookin_hub
+    delivered = from_thread.run(hub.push, node_id, ZonesNotice(zones=tuple(body.zones)))
+    return ZonesSaved(zones=body.zones, delivered=delivered)
 
 
 def current_node(db: DbDep, authorization: Annotated[str | None, Header()] = None) -> CameraNode:

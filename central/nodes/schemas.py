@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-Point = tuple[float, float]
+from nattvakt.settings import ZoneSettings
 
 
 class RoomIn(BaseModel):
@@ -26,30 +26,23 @@ class NodeTokenOut(BaseModel):
     """Shown once: configure it on the node. Only its hash is stored; a new one replaces the old."""
 
 
-class ZoneIn(BaseModel):
-    name: str = Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")
-    polygon: list[Point] = Field(min_length=3, max_length=32)
-    """Corners as [x, y] fractions 0-1 of the view."""
-
-    @field_validator("polygon")
-    @classmethod
-    def _inside_view(cls, value: list[Point]) -> list[Point]:
-        for x, y in value:
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError(f"corner {[x, y]} is outside the view; corners are fractions 0-1")
-        return value
-
-
 class ZonesIn(BaseModel):
-    zones: list[ZoneIn] = Field(max_length=16)
+    """A node's zones, checked as the node checks its own settings (in the view, not self-intersecting, named)."""
+
+    zones: list[ZoneSettings] = Field(max_length=16)
 
     @field_validator("zones")
     @classmethod
-    def _unique(cls, value: list[ZoneIn]) -> list[ZoneIn]:
+    def _unique(cls, value: list[ZoneSettings]) -> list[ZoneSettings]:
         names = [z.name for z in value]
         if len(names) != len(set(names)):
             raise ValueError(f"zone names must be unique, got {names}")
         return value
+
+
+class ZonesSaved(ZonesIn):
+    delivered: bool
+    """Whether the node's control channel took them now (else it gets them when it next connects)."""
 
 
 class NodeSelfOut(BaseModel):
@@ -58,7 +51,7 @@ class NodeSelfOut(BaseModel):
     node_id: str
     room: str | None
     recipient_id: int | None
-    zones: list[ZoneIn]
+    zones: list[ZoneSettings]
 
 
 class NodeStatus(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -12,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from central.audit.store import append, commit_with_retry
 from central.nodes.models import CameraNode, Room, Zone
-from central.nodes.schemas import ZoneIn
 from central.staff.service import token_hash
 from nattvakt.node_token import token_matches
+from nattvakt.settings import ZoneSettings
 
 
 def create_room(db: Session, name: str, recipient_id: int | None, actor: str) -> Room:
@@ -52,16 +53,23 @@ def node_for_token(db: Session, token: str) -> CameraNode | None:
     return db.scalars(select(CameraNode).where(CameraNode.token_hash == token_hash(token))).first()
 
 
-def set_zones(db: Session, node_id: str, zones: list[ZoneIn]) -> None:
-    db.execute(delete(Zone).where(Zone.node_id == node_id))
-    for zone in zones:
-        db.add(Zone(node_id=node_id, name=zone.name, polygon=json.dumps([list(p) for p in zone.polygon])))
-    db.commit()
+def set_zones(db: Session, node_id: str, zones: Sequence[ZoneSettings], actor: str) -> None:
+    def work(s: Session) -> None:
+        s.execute(delete(Zone).where(Zone.node_id == node_id))
+        for zone in zones:
+            s.add(Zone(node_id=node_id, name=zone.name, kind=zone.kind,
+                       polygon=json.dumps([list(p) for p in zone.polygon])))
+        node = s.get(CameraNode, node_id)
+        append(s, "zones_changed", actor, node.recipient_id if node else None,
+               {"node_id": node_id, "zones": [f"{z.name} ({z.kind})" for z in zones]})
+
+    commit_with_retry(db, work)
 
 
-def zones_of(db: Session, node_id: str) -> list[ZoneIn]:
+def zones_of(db: Session, node_id: str) -> list[ZoneSettings]:
     rows = db.scalars(select(Zone).where(Zone.node_id == node_id).order_by(Zone.name))
-    return [ZoneIn(name=row.name, polygon=[tuple(p) for p in json.loads(row.polygon)]) for row in rows]
+    return [ZoneSettings(name=row.name, kind=row.kind,
+                         polygon=tuple(tuple(p) for p in json.loads(row.polygon))) for row in rows]
 
 
 def verify_node(db: Session, master: bytes, node_id: str, presented: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base
@@ -20,6 +20,8 @@ class Staff(Base):
     display_name: Mapped[str] = mapped_column(String(128), default="")
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False once deactivated: the password is replaced by an unusable one and every session is closed."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

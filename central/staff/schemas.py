@@ -29,3 +29,18 @@ class StaffEntry(BaseModel):
     username: str
     display_name: str
     role: str
+    active: bool = True
+
+
+class StaffEdit(BaseModel):
+    """Fields to change; those left out stay."""
+
+    role: Role | None = None
+    display_name: str | None = Field(None, max_length=128)
+    active: bool | None = None
+
+
+class PasswordOut(BaseModel):
+    username: str
+    password: str
+    """Shown once: give it to the member. Only its hash is stored."""
