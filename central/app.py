@@ -45,6 +45,7 @@ from central.nodes import router as nodes
 from central.nodes.monitor import NodeMonitor
 from central.staff import admin_router
 from central.staff import router as auth
+from central.staff.admission import AdmissionPolicy, LoginAdmission
 from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -87,6 +88,10 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.lookin_hub = lookin_hub
         lookin_hub.start()
         app.state.redis = redis
+        login_admission = LoginAdmission(settings.redis_url_or_default(), AdmissionPolicy(
+            settings.central.login_client_attempts, settings.central.login_client_window_s,
+            settings.central.login_queue))
+        app.state.login_admission = login_admission
         app.state.metrics = central_registry(
             CentralCollector(consumer, feed, node_monitor, AuditCounter(sessionmaker), lambda: len(lookin_hub.lookins))
         )
@@ -99,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
             await node_monitor.stop()
             await consumer.stop()
             await redis.aclose()
+            login_admission.close()
             engine.dispose()
 
     app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan)

@@ -5,6 +5,7 @@ CentralError
 ├── ConflictError (central.consent.service, also a ValueError): a change does not fit the current state.
 ├── ScheduleError (central.night.service, also a ValueError): a check-in time consent does not cover.
 ├── AuditStoreError (central.audit.store, also a RuntimeError): the audit trail could not be appended to.
+├── LoginRefused (central.staff.admission): a login attempt is not admitted now (rate limit, full queue).
 └── NodeUnavailableError (central.lookins.hub, also a RuntimeError): a node is not connected or did not answer.
 """
 

@@ -59,6 +59,14 @@ class CentralSettings(BaseModel):
     """First lockout; each further failure doubles it, up to `login_lockout_max_s`."""
     login_lockout_max_s: float = Field(900.0, gt=0, le=86_400)
     """Longest lockout: long enough to stop guessing, short enough not to lock a night shift out for the night."""
+    login_client_attempts: int = Field(30, ge=1, le=10_000)
+    """Login attempts one client address may make per `login_client_window_s`, counted before any password check
+    (refused at once with a wait time beyond it); allow for staff who share an address (NAT) at shift change."""
+    login_client_window_s: float = Field(300.0, ge=1, le=86_400)
+    """Moving window of `login_client_attempts`."""
+    login_queue: int = Field(8, ge=0, le=1000)
+    """Login attempts that may wait for a password check (2 run at once on nicer threads); more are refused at
+    once with a wait time, so a flood from many addresses cannot slow the alarms."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins (scheme://host[:port]) allowed to send state-changing requests, e.g. behind a proxy."""
     relook_after_min: float = Field(15.0, ge=1, le=120)
