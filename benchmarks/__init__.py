@@ -14,4 +14,5 @@ BENCHMARKS: dict[str, str] = {
     "lookin": "benchmarks.lookin",
     "scale": "benchmarks.scale",
     "login_flood": "benchmarks.login_flood",
+    "verify": "benchmarks.verify",
 }

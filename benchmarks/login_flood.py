@@ -39,6 +39,7 @@ from benchmarks.scale import SetupError, start_central
 from nattvakt.bus import idempotent_xadd, publish_once
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port, start_redis
+from privacy.event_signing import signer_for
 
 STREAM = "flood:events"
 PASSWORD = "flod-lösenord-123"
@@ -72,8 +73,10 @@ async def follow_feed(base: str, cookies: httpx.Cookies, run: Run, ready: asynci
                     run.event_ms.append((received - float(details["t"])) * 1000)
 
 
-async def publish_events(bus: aioredis.Redis, run: Run, until: float) -> None:
-    """One HIGH on_floor a tenth of a second, each in its own room (so none ends another), on a fixed schedule."""
+async def publish_events(bus: aioredis.Redis, run: Run, until: float, master: bytes) -> None:
+    """One HIGH on_floor a tenth of a second, each in its own room (so none ends another), on a fixed schedule;
+    signed as its node would."""
+    signers = [signer_for(master, f"flood-{i}") for i in range(20)]
     script = idempotent_xadd(bus)
     due = time.monotonic()
     while due < until:
@@ -81,7 +84,7 @@ async def publish_events(bus: aioredis.Redis, run: Run, until: float) -> None:
         run.sent += 1
         event = Event(node=f"flood-{run.sent % 20}", room=f"rum-{run.sent}", kind="on_floor", severity=Severity.HIGH,
                       details={"t": time.time(), "run": run.run_id})
-        await publish_once(bus, script, STREAM, event, 100_000)
+        await publish_once(bus, script, STREAM, event, 100_000, signers[run.sent % 20])
         due += EVENT_INTERVAL_S
 
 
@@ -125,7 +128,7 @@ async def flood(base: str, run: Run, rate: float, addresses: int, until: float) 
         await asyncio.gather(*(client.aclose() for client in clients))
 
 
-async def measure(base: str, redis_url: str, rate: float, addresses: int, seconds: float) -> Run:
+async def measure(base: str, redis_url: str, master: bytes, rate: float, addresses: int, seconds: float) -> Run:
     run = Run(secrets.token_hex(6))
     bus = aioredis.from_url(redis_url, decode_responses=True)
     async with httpx.AsyncClient(base_url=base, timeout=60) as night:
@@ -135,7 +138,7 @@ async def measure(base: str, redis_url: str, rate: float, addresses: int, second
         try:
             await asyncio.wait_for(ready.wait(), 10)
             until = time.monotonic() + seconds
-            await asyncio.gather(publish_events(bus, run, until), poll_tonight(night, run, until),
+            await asyncio.gather(publish_events(bus, run, until, master), poll_tonight(night, run, until),
                                  flood(base, run, rate, addresses, until))
             for _ in range(100):  # stragglers still on their way to the console
                 if len(run.event_ms) >= run.sent:
@@ -167,11 +170,12 @@ def _run(tmp: Path, rate: float, addresses: int, seconds: float) -> Run:
         engine.dispose()
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        master = secrets.token_hex(32)
         env = child_env(redis_url=server.url, database_url=database_url, data_dir=str(tmp), events_stream=STREAM,
-                        consent_key=secrets.token_hex(32), central__port=str(port), log_level="ERROR")
+                        consent_key=master, central__port=str(port), log_level="ERROR")
         central = start_central(env, base, tmp / "central.log")
         try:
-            return asyncio.run(measure(base, server.url, rate, addresses, seconds))
+            return asyncio.run(measure(base, server.url, master.encode(), rate, addresses, seconds))
         finally:
             central.terminate()
             try:

@@ -32,6 +32,7 @@ from central.events import router as events
 from central.events.bus_state import BUS_DOWN_DETAIL
 from central.events.consumer import EventConsumer
 from central.events.feed import EventFeed
+from central.events.verification import EventVerifier, VerificationAlarm, central_signer
 from central.followup import router as followup
 from central.lookins import router as lookins
 from central.lookins.hub import open_lookin_hub
@@ -46,6 +47,7 @@ from central.nodes.monitor import NodeMonitor
 from central.staff import admin_router
 from central.staff import router as auth
 from central.staff.admission import AdmissionPolicy, LoginAdmission
+from nattvakt.consent_transport import master_key
 from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -65,11 +67,18 @@ def create_app(settings: Settings) -> FastAPI:
             settings.redis_url_or_default(), decode_responses=True, socket_connect_timeout=3, health_check_interval=10
         )
         feed = EventFeed(settings.central.feed_history)
+        master = master_key(settings, create=True)
+        assert master is not None  # made when missing
+        signer = central_signer(master)
+        verifier = EventVerifier(master, settings.event_max_bytes,
+                                 VerificationAlarm(redis, settings.events_stream, settings.events_retention, signer))
         consumer = EventConsumer(
-            redis, settings.events_stream, settings.central.instance, feed, claim_idle_s=settings.central.claim_idle_s
+            redis, settings.events_stream, settings.central.instance, feed, claim_idle_s=settings.central.claim_idle_s,
+            decode=verifier.decode,
         )
         node_monitor = NodeMonitor(
-            redis, settings.events_stream, settings.central.node_offline_after_s, maxlen=settings.events_retention
+            redis, settings.events_stream, settings.central.node_offline_after_s, maxlen=settings.events_retention,
+            sign=signer,
         )
         app.state.settings = settings
         app.state.sessionmaker = sessionmaker

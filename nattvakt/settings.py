@@ -199,6 +199,9 @@ class NodeSettings(BaseModel):
     """Events the node keeps on disk while Redis is away; beyond it the least urgent, oldest go (never HIGH)."""
     consent_key: SecretStr | None = None
     """This node's own consent-copy key (hex, from `nattvakt consent node-key`); unset: derived from the master key."""
+    event_key: SecretStr | None = None
+    """This node's event-signing key (hex, from `nattvakt consent node-key NODE --events`); unset: derived from the
+    master key when it is on this machine (the demo). Central parks events it cannot verify."""
     perception_enabled: bool = True
     """Find people (pose model and box detector on raw frames, inside `privacy`); off: motion-only rules."""
     perception_threads: int = Field(2, ge=1, le=16)
@@ -283,6 +286,8 @@ class Settings(BaseSettings):
     """Where local state (SQLite file, embedded Redis, spool) lives."""
     events_stream: str = Field("nattvakt:events", min_length=1)
     """Redis Stream that carries events from nodes to central."""
+    event_max_bytes: int = Field(16_384, ge=1_024, le=1_048_576)
+    """Largest event (its JSON) central accepts from the stream; a larger one is parked as `too_large`."""
     events_retention: int = Field(100_000, ge=1_000, le=100_000_000)
     """Entries the event stream keeps (approximate XADD MAXLEN): older ones are trimmed even if still pending."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

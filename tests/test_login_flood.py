@@ -22,6 +22,7 @@ from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.conftest import STAFF_PASSWORD
 from tests.processes import central_running
+from tests.signed import node_fields
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +79,7 @@ async def test_alarms_reach_the_console_while_logins_flood_in_from_many_addresse
                 await asyncio.sleep(0.3)  # the flood has arrived and is being worked on
                 alarm = Event(node="n1", room="B3", kind="on_floor", severity=Severity.HIGH)
                 sent = time.monotonic()
-                await bus.xadd(settings.events_stream, alarm.to_stream_fields())  # type: ignore[arg-type]
+                await bus.xadd(settings.events_stream, node_fields(settings, alarm))
                 kind = ""
                 async for line in lines:
                     if line.startswith("event:"):

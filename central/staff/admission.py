@@ -30,7 +30,7 @@ from central.staff.service import VERIFY_AT_ONCE
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LOGIN_THREAD_NICE = 10
+LOGIN_THREAD_NICE = 5
 """Login threads run this much nicer than the rest of central: under a flood the event loop gets the CPU first."""
 BUSY_WAIT_S = 2
 """What a login refused because the queue is full is told to wait."""
