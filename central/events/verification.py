@@ -33,7 +33,6 @@ from privacy.event_signing import (
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_REASONS = frozenset({"unsigned", "bad_signature", "wrong_node"})
 _KEY_CACHE = 10_000
 """Derived keys kept (one per signer seen); signer names come from the stream, so the cache is bounded."""
 _NODE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
