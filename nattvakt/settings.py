@@ -65,8 +65,8 @@ class CentralSettings(BaseModel):
     login_client_window_s: float = Field(300.0, ge=1, le=86_400)
     """Moving window of `login_client_attempts`."""
     login_queue: int = Field(8, ge=0, le=1000)
-    """Login attempts that may wait for a password check (2 run at once, on their own threads); more are refused at
-    once with a wait time, so a flood from many addresses cannot slow the alarms."""
+    """Login attempts that may wait for a password check (2 run at once, on their own nicer threads); more are
+    refused at once with a wait time, so a flood from many addresses cannot slow the alarms."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins (scheme://host[:port]) allowed to send state-changing requests, e.g. behind a proxy."""
     relook_after_min: float = Field(15.0, ge=1, le=120)

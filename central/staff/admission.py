@@ -2,15 +2,16 @@
 
 A login costs an argon2 check (~64 MiB and a core for tens of milliseconds) and database writes; alarms reach the
 console through the same process. So an attempt must first pass a per-client-address rate limit (in Redis through
-`limits`, shared by every central instance), then wait for one of two dedicated login threads in a
+`limits`, shared by every central instance), then wait for one of a few dedicated, lower-priority login threads in a
 short queue. What does not fit is refused at once with a wait time, costing almost nothing: a flood of logins can
-neither take the threads the console's feed needs nor more than two password checks' worth of CPU.
+neither take the threads the console's feed needs nor more than its share of the CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from central.staff.service import VERIFY_AT_ONCE
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+LOGIN_THREAD_NICE = 10
+"""Login threads run this much nicer than the rest of central: under a flood the event loop gets the CPU first."""
 BUSY_WAIT_S = 2
 """What a login refused because the queue is full is told to wait."""
 
@@ -84,11 +87,20 @@ class ClientLimit:
             return False
 
 
+def _lower_priority() -> None:
+    """Runs in each new login thread: Linux takes the thread's own id, so only this thread (and any it starts, such
+    as argon2's lanes) becomes nicer."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOGIN_THREAD_NICE)
+    except OSError as exc:  # not Linux, or not allowed: the queue bound still holds
+        log.warning("login threads keep normal priority: %s", exc)
+
+
 class LoginQueue:
     """Login work on its own `VERIFY_AT_ONCE` threads; at most `queue` more attempts wait, others are refused."""
 
     def __init__(self, queue: int) -> None:
-        self._executor = ThreadPoolExecutor(VERIFY_AT_ONCE, thread_name_prefix="login")
+        self._executor = ThreadPoolExecutor(VERIFY_AT_ONCE, thread_name_prefix="login", initializer=_lower_priority)
         self._limit = VERIFY_AT_ONCE + queue
         self._in_flight = 0
         self._lock = threading.Lock()
