@@ -13,4 +13,6 @@ BENCHMARKS: dict[str, str] = {
     "heads": "benchmarks.heads",
     "lookin": "benchmarks.lookin",
     "scale": "benchmarks.scale",
+    "login_flood": "benchmarks.login_flood",
+    "verify": "benchmarks.verify",
 }

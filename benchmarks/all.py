@@ -32,6 +32,8 @@ QUICK_OPTIONS: dict[str, list[str]] = {
     "events": ["--quick"],
     "heads": ["--clips", "Subject_1-Fall-13", "--every", "10"],
     "scale": ["--quick"],
+    "login_flood": ["--quick"],
+    "verify": ["--quick"],
 }
 """Options for `--quick` (a smoke run of the whole command in seconds, e.g. in CI)."""
 

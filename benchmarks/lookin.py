@@ -35,8 +35,11 @@ from benchmarks.footage import gmdcsa24_dir
 from benchmarks.results import BenchResult
 from central.db import open_store
 from central.staff.service import upsert_staff
+from nattvakt.consent_transport import master_key
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port, start_redis
+from nattvakt.settings import Settings
+from privacy.event_signing import signer_for
 
 NODE = "node-bench"
 PASSWORD = "bench-lösenord-123"
@@ -96,7 +99,8 @@ async def _close(night: httpx.AsyncClient, lookin_id: str, viewer: _Viewer) -> N
         await asyncio.sleep(0.05)
 
 
-async def _measure(base: str, redis_url: str, node_pid: int, runs: int, cpu_window_s: float) -> dict[str, Any]:
+async def _measure(base: str, redis_url: str, node_pid: int, runs: int, cpu_window_s: float,
+                   data_dir: Path) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as nurse, \
             httpx.AsyncClient(base_url=base, timeout=30) as night:
         for client, user in ((nurse, "sara"), (night, "nils")):
@@ -106,7 +110,9 @@ async def _measure(base: str, redis_url: str, node_pid: int, runs: int, cpu_wind
         (await nurse.put(f"/api/nodes/{NODE}", json={"recipient_id": rid})).raise_for_status()
         event = Event(node=NODE, room="rum-b", kind="on_floor", severity=Severity.HIGH)
         bus = redis.Redis.from_url(redis_url)
-        bus.xadd(STREAM, event.to_stream_fields())  # type: ignore[arg-type]
+        master = master_key(Settings(data_dir=data_dir, consent_key=None), create=False)  # central made it
+        assert master is not None
+        bus.xadd(STREAM, signer_for(master, NODE).fields(event))  # type: ignore[arg-type]  # signed as the node
         bus.close()
         for _ in range(200):  # central sees the event, and the node's channel is up (a refusal says which is not)
             try:
@@ -177,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             node = spawn_part(["node"], child_env(**common, node__node_id=NODE, node__room="rum-b", node__source=source,
                                          node__fps="10", node__width="640", node__height="480",
                                          node__perception_enabled="false"), tmp / "node.log")
-            figures = asyncio.run(_measure(base, server.url, node.pid, args.runs, args.cpu_window))
+            figures = asyncio.run(_measure(base, server.url, node.pid, args.runs, args.cpu_window, tmp))
         finally:
             for process in (node, central):
                 if process is not None:

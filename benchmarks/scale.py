@@ -49,6 +49,7 @@ from nattvakt.events import Event, Origin, Severity
 from nattvakt.lookin_protocol import CONTROL_PATH, Answer, Close, FromCentral, Hello, Offer, Stopped
 from nattvakt.node_token import derive_node_token
 from nattvakt.redis_server import free_port, start_redis
+from privacy.event_signing import signer_for
 
 ADMIN_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 STREAM = "scale:events"
@@ -157,6 +158,7 @@ class SimNode:
         self._answer_sdp = answer_sdp
         self._opened: dict[str, float] = {}
         token = derive_node_token(master, node_id)
+        self.sign = signer_for(master, node_id)
         self.channel = ControlChannel(control_url, lambda: Hello(node_id=node_id, room=room), lambda: token,
                                       self.handle)
         self.heartbeat = HeartbeatSender(redis_url, STREAM, Origin(node_id, room), HEARTBEAT_S)
@@ -193,7 +195,7 @@ async def publish_events(node: SimNode, bus: aioredis.Redis, run: Run, until: fl
         measured = run.measuring
         event = Event(node=node.node_id, room=node.room, kind="motion", severity=Severity.INFO, state="ended",
                       details={"t": time.time(), "run": run.run_id, "n": n, "measured": measured})
-        await publish_once(bus, script, STREAM, event, 100_000)
+        await publish_once(bus, script, STREAM, event, 100_000, node.sign)
         if measured:
             run.sent += 1
         due += EVENT_INTERVAL_S
@@ -245,7 +247,7 @@ async def one_lookin(night: httpx.AsyncClient, bus: aioredis.Redis, node: SimNod
     """An on_floor event on `node`, once central shows it: open a look-in, close it; the signalling time in ms."""
     event = Event(node=node.node_id, room=node.room, kind="on_floor", severity=Severity.HIGH)
     seen = run.seen[event.id] = asyncio.Event()
-    await publish_once(bus, idempotent_xadd(bus), STREAM, event, 100_000)
+    await publish_once(bus, idempotent_xadd(bus), STREAM, event, 100_000, node.sign)
     await asyncio.wait_for(seen.wait(), 10)
     clicked = time.monotonic()
     response = await night.post("/api/lookins", json={"sdp": offer_sdp, "event_id": event.id})

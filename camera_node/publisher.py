@@ -30,9 +30,10 @@ from redis.exceptions import RedisError
 
 from camera_node.spool import DroppedEvent, Spool, SpooledEvent, SpoolError
 from nattvakt.backoff import Backoff
-from nattvakt.bus import idempotent_xadd, publish_once, send_args
+from nattvakt.bus import EntrySigner, idempotent_xadd, publish_once, send_args
 from nattvakt.events import Event, Origin, Severity, utc_now
-from nattvakt.settings import Settings
+from nattvakt.settings import Settings, SettingsError
+from privacy.event_signing import node_event_signer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,8 +61,11 @@ class EventPublisher:
         batch_size: int = 200,
         max_backoff_s: float = 10.0,
         io: ThreadPoolExecutor | None = None,
+        sign: EntrySigner | None = None,
     ) -> None:
-        """`io`: the one thread spool calls run on; by default the publisher starts (and stops) its own."""
+        """`io`: the one thread spool calls run on; by default the publisher starts (and stops) its own.
+        `sign`: signs each entry as it is sent (the node's key; central parks unsigned entries)."""
+        self._sign = sign
         # No automatic retry: a command retried on a fresh connection could reach a restarted Redis unnoticed.
         self._redis = aioredis.from_url(
             redis_url, decode_responses=True, socket_timeout=5, socket_connect_timeout=3, retry=Retry(NoBackoff(), 0)
@@ -179,7 +183,7 @@ class EventPublisher:
             log.exception("%s: cannot spool %d event(s) at stop; sending them directly", self._origin.node, len(batch))
         try:
             for event in batch:
-                await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen)
+                await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen, self._sign)
         except (RedisError, OSError):
             log.critical("%s: LOST %d event(s): neither the spool nor Redis took them at stop: %s",
                          self._origin.node, len(batch), ", ".join(f"{e.kind}/{e.id}" for e in batch))
@@ -281,7 +285,8 @@ class EventPublisher:
         async with self._redis.pipeline(transaction=False) as pipe:
             for row in rows:
                 await self._xadd(
-                    **send_args(self._stream, row.event_id, row.seq, row.version, row.body, self._maxlen), client=pipe
+                    **send_args(self._stream, row.event_id, row.seq, row.version, row.body, self._maxlen, self._sign),
+                    client=pipe,
                 )
             results = await pipe.execute()
         self._unconfirmed.append(_SentBatch(rows[0].pos, rows[-1].pos, time.monotonic(), self._run_id))
@@ -328,10 +333,14 @@ class EventPublisher:
 
 
 def open_publisher(settings: Settings) -> EventPublisher:
-    """The node's publisher with its spool under `settings.data_dir` (one file per node id)."""
+    """The node's publisher with its spool under `settings.data_dir` (one file per node id), signing every event."""
     cfg = settings.node
+    signer = node_event_signer(settings)
+    if signer is None:
+        raise SettingsError("no event-signing key: set NATTVAKT_NODE__EVENT_KEY (`nattvakt consent node-key "
+                             f"{cfg.node_id} --events` on central); central refuses unsigned events")
     spool = Spool(settings.data_dir / f"spool-{cfg.node_id}.sqlite3", cfg.spool_max_events)
     return EventPublisher(
         settings.redis_url_or_default(), settings.events_stream, spool, Origin(cfg.node_id, cfg.room, cfg.recipient),
-        maxlen=settings.events_retention,
+        maxlen=settings.events_retention, sign=signer,
     )

@@ -32,6 +32,7 @@ from central.events import router as events
 from central.events.bus_state import BUS_DOWN_DETAIL
 from central.events.consumer import EventConsumer
 from central.events.feed import EventFeed
+from central.events.verification import EventVerifier, VerificationAlarm, central_signer
 from central.followup import router as followup
 from central.forwarding import router as push
 from central.forwarding.channels import open_forwarder
@@ -49,8 +50,10 @@ from central.nodes.monitor import NodeMonitor
 from central.record.writer import RecordWriter
 from central.staff import admin_router
 from central.staff import router as auth
+from central.staff.admission import AdmissionPolicy, LoginAdmission
 from central.visits import router as visits
 from central.visits.watch import VisitWatch
+from nattvakt.consent_transport import master_key
 from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -71,20 +74,27 @@ def create_app(settings: Settings) -> FastAPI:
             settings.redis_url_or_default(), decode_responses=True, socket_connect_timeout=3, health_check_interval=10
         )
         feed = EventFeed(settings.central.feed_history)
+        master = master_key(settings, create=True)
+        assert master is not None  # made when missing
+        signer = central_signer(master)
+        verifier = EventVerifier(master, settings.event_max_bytes,
+                                 VerificationAlarm(redis, settings.events_stream, settings.events_retention, signer))
         # Every listener to the feed starts before the consumer, so none misses the first events it reads.
         record = RecordWriter(sessionmaker, feed)
         record.start()
         visit_watch = VisitWatch(sessionmaker, feed, redis, settings.events_stream, settings.events_retention,
-                                 settings.central.visit_check_every_s)
+                                 settings.central.visit_check_every_s, signer)
         visit_watch.start()
         forwarder, http = open_forwarder(settings, sessionmaker, feed, redis)
         app.state.push_public_key = forwarder.push_public_key
         forwarder.start()
         consumer = EventConsumer(
-            redis, settings.events_stream, settings.central.instance, feed, claim_idle_s=settings.central.claim_idle_s
+            redis, settings.events_stream, settings.central.instance, feed, claim_idle_s=settings.central.claim_idle_s,
+            decode=verifier.decode,
         )
         node_monitor = NodeMonitor(
-            redis, settings.events_stream, settings.central.node_offline_after_s, maxlen=settings.events_retention
+            redis, settings.events_stream, settings.central.node_offline_after_s, maxlen=settings.events_retention,
+            sign=signer,
         )
         app.state.settings = settings
         app.state.sessionmaker = sessionmaker
@@ -103,6 +113,10 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.lookin_hub = lookin_hub
         lookin_hub.start()
         app.state.redis = redis
+        login_admission = LoginAdmission(settings.redis_url_or_default(), AdmissionPolicy(
+            settings.central.login_client_attempts, settings.central.login_client_window_s,
+            settings.central.login_queue))
+        app.state.login_admission = login_admission
         app.state.metrics = central_registry(
             CentralCollector(consumer, feed, node_monitor, AuditCounter(sessionmaker), lambda: len(lookin_hub.lookins))
         )
@@ -119,6 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
             await consumer.stop()
             await record.stop()
             await redis.aclose()
+            login_admission.close()
             engine.dispose()
 
     app = FastAPI(title="Nattvakt console", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)

@@ -7,6 +7,7 @@ CentralError
 ├── AuditStoreError (central.audit.store, also a RuntimeError): the audit trail could not be appended to.
 ├── EscalationError (central.visits.errors, also a ValueError): a call or visit that does not fit the request.
 ├── TaskNotFoundError (central.visits.errors, also a LookupError): no call or visit with that id.
+├── LoginRefused (central.staff.admission): a login attempt is not admitted now (rate limit, full queue).
 └── NodeUnavailableError (central.lookins.hub, also a RuntimeError): a node is not connected or did not answer.
 """
 

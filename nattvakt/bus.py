@@ -8,6 +8,7 @@ same `node_offline`, add nothing the second time. The consumer still drops dupli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -47,22 +48,30 @@ def offline_key(stream: str) -> str:
     return f"{stream}:offline"
 
 
+EntrySigner = Callable[[int, str], dict[str, str]]
+"""Given an entry's schema version and event JSON, the fields that sign it (`privacy.event_signing.EventSigner`)."""
+
+
 def idempotent_xadd(redis: aioredis.Redis) -> AsyncScript:
     """The registered script; call it with `send_args`."""
     return redis.register_script(_IDEMPOTENT_XADD)
 
 
 def send_args(
-    stream: str, event_id: str, seq: int, version: int, body: str, maxlen: int
+    stream: str, event_id: str, seq: int, version: int, body: str, maxlen: int, sign: EntrySigner | None = None
 ) -> dict[str, list[Any]]:
-    """Keyword arguments for the script: `await script(**send_args(...), client=pipe)`."""
-    fields = [part for pair in stream_fields(version, body).items() for part in pair]
+    """Keyword arguments for the script: `await script(**send_args(...), client=pipe)`; signed when `sign` is given
+    (central parks unsigned entries)."""
+    entry = stream_fields(version, body) | (sign(version, body) if sign is not None else {})
+    fields = [part for pair in entry.items() for part in pair]
     return {"keys": [stream, sent_marker_key(stream, event_id, seq)], "args": [maxlen, DEDUP_TTL_S, *fields]}
 
 
-async def publish_once(redis: aioredis.Redis, script: AsyncScript, stream: str, event: Event, maxlen: int) -> bool:
+async def publish_once(redis: aioredis.Redis, script: AsyncScript, stream: str, event: Event, maxlen: int,
+                       sign: EntrySigner | None = None) -> bool:
     """XADD one event unless this revision is already on the stream; True if it was added now."""
     added = await script(
-        **send_args(stream, event.id, event.seq, event.schema_version, event.model_dump_json(), maxlen), client=redis
+        **send_args(stream, event.id, event.seq, event.schema_version, event.model_dump_json(), maxlen, sign),
+        client=redis,
     )
     return bool(added)

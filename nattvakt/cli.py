@@ -52,10 +52,15 @@ def _build_parser() -> _Parser:
     record_sub = record.add_subparsers(dest="record_command", required=True, metavar="{prune}", parser_class=_Parser)
     record_sub.add_parser("prune", help="remove records older than NATTVAKT_CENTRAL__RECORD_RETENTION_YEARS")
     consent = sub.add_parser("consent", help="consent-copy keys")
-    consent_sub = consent.add_subparsers(dest="consent_command", required=True, metavar="{node-key}",
+    consent_sub = consent.add_subparsers(dest="consent_command", required=True, metavar="{node-key,node-acl}",
                                          parser_class=_Parser)
     node_key = consent_sub.add_parser("node-key", help="print the key a node needs (NATTVAKT_NODE__CONSENT_KEY)")
     node_key.add_argument("node_id")
+    node_key.add_argument("--events", action="store_true",
+                          help="print its event-signing key instead (NATTVAKT_NODE__EVENT_KEY)")
+    node_acl = consent_sub.add_parser("node-acl", help="print the node's Redis user (a line for Redis's aclfile), "
+                                                       "with a new password")
+    node_acl.add_argument("node_id")
     from benchmarks import BENCHMARKS
 
     bench = sub.add_parser("bench", help="run a benchmark; exits 1 when benchmarks/budgets.toml is broken")
@@ -107,6 +112,9 @@ def _run_node(settings: Settings) -> int:
     except SpoolError as exc:
         print(f"nattvakt node: {exc} (NATTVAKT_DATA_DIR, NATTVAKT_NODE__NODE_ID)", file=sys.stderr)
         return 1
+    except SettingsError as exc:
+        print(f"nattvakt node: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return 0
 
 
@@ -176,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_node(settings)
         if args.command == "bench":
             return _run_bench(args.benchmark, args.options)
+        if args.command == "consent" and args.consent_command == "node-acl":
+            return _print_node_acl(settings, args.node_id)
         if args.command == "consent":
-            return _print_node_key(settings, args.node_id)
+            return _print_node_key(settings, args.node_id, events=args.events)
         if args.command == "record":
             from central.record.cli import run_record_command
 
@@ -198,12 +208,24 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def _print_node_key(settings: Settings, node_id: str) -> int:
-    """`nattvakt consent node-key NODE`: the hex key to give that node, derived from central's master key."""
+def _print_node_key(settings: Settings, node_id: str, *, events: bool) -> int:
+    """`nattvakt consent node-key NODE [--events]`: a hex key to give that node, derived from central's master key."""
     from nattvakt.consent_transport import master_key
     from privacy.consent_signing import derive_node_key
+    from privacy.event_signing import derive_event_key
 
     master = master_key(settings, create=True)
     assert master is not None
-    print(derive_node_key(master, node_id).hex())
+    print((derive_event_key if events else derive_node_key)(master, node_id).hex())
+    return 0
+
+
+def _print_node_acl(settings: Settings, node_id: str) -> int:
+    """`nattvakt consent node-acl NODE`: its Redis user, to append to Redis's aclfile (then `ACL LOAD`)."""
+    from nattvakt.redis_acl import new_password, node_acl_rule
+
+    password = new_password()
+    print(node_acl_rule(settings.events_stream, node_id, password))
+    print(f"# give the node NATTVAKT_REDIS_URL=redis://{node_id}:{password}@<redis host>:6379/0 (rediss:// with TLS)",
+          file=sys.stderr)
     return 0

@@ -21,6 +21,7 @@ from central.db import open_store
 from central.demo_seed import seed_demo
 from central.staff.service import upsert_staff
 from nattvakt.childproc import die_with_parent
+from nattvakt.consent_transport import master_key
 from nattvakt.netcheck import ensure_port_free
 from nattvakt.redis_server import RedisServer, start_redis
 from nattvakt.settings import Settings, redact_url
@@ -85,6 +86,7 @@ def run_demo(settings: Settings) -> int:
             seed_demo(db, settings.node.node_id, settings.node.room, settings.central.home_zone)
         engine.dispose()
 
+        master_key(settings, create=True)  # before the parts start: the node derives its event key from it
         env = _child_env(settings, redis_url)
         parts = ("central", "node")
         children = [

@@ -92,6 +92,14 @@ class CentralSettings(BaseModel):
     """First lockout; each further failure doubles it, up to `login_lockout_max_s`."""
     login_lockout_max_s: float = Field(900.0, gt=0, le=86_400)
     """Longest lockout: long enough to stop guessing, short enough not to lock a night shift out for the night."""
+    login_client_attempts: int = Field(30, ge=1, le=10_000)
+    """Login attempts one client address may make per `login_client_window_s`, counted before any password check
+    (refused at once with a wait time beyond it); allow for staff who share an address (NAT) at shift change."""
+    login_client_window_s: float = Field(300.0, ge=1, le=86_400)
+    """Moving window of `login_client_attempts`."""
+    login_queue: int = Field(8, ge=0, le=1000)
+    """Login attempts that may wait for a password check (2 run at once, on their own nicer threads); more are
+    refused at once with a wait time, so a flood from many addresses cannot slow the alarms."""
     allowed_origins: tuple[str, ...] = ()
     """Extra origins (scheme://host[:port]) allowed to send state-changing requests, e.g. behind a proxy."""
     relook_after_min: float = Field(15.0, ge=1, le=120)
@@ -227,6 +235,9 @@ class NodeSettings(BaseModel):
     """Events the node keeps on disk while Redis is away; beyond it the least urgent, oldest go (never HIGH)."""
     consent_key: SecretStr | None = None
     """This node's own consent-copy key (hex, from `nattvakt consent node-key`); unset: derived from the master key."""
+    event_key: SecretStr | None = None
+    """This node's event-signing key (hex, from `nattvakt consent node-key NODE --events`); unset: derived from the
+    master key when it is on this machine (the demo). Central parks events it cannot verify."""
     perception_enabled: bool = True
     """Find people (pose model and box detector on raw frames, inside `privacy`); off: motion-only rules."""
     perception_threads: int = Field(2, ge=1, le=16)
@@ -311,6 +322,8 @@ class Settings(BaseSettings):
     """Where local state (SQLite file, embedded Redis, spool) lives."""
     events_stream: str = Field("nattvakt:events", min_length=1)
     """Redis Stream that carries events from nodes to central."""
+    event_max_bytes: int = Field(16_384, ge=1_024, le=1_048_576)
+    """Largest event (its JSON) central accepts from the stream; a larger one is parked as `too_large`."""
     events_retention: int = Field(100_000, ge=1_000, le=100_000_000)
     """Entries the event stream keeps (approximate XADD MAXLEN): older ones are trimmed even if still pending."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

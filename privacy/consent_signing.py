@@ -49,11 +49,16 @@ class SignedConsentCopy(BaseModel):
     """Hex HMAC-SHA256 over the canonical encoding of every other field."""
 
 
-def derive_node_key(master: bytes, node_id: str) -> bytes:
-    """The key central signs `node_id`'s copies with, and the only key that node needs."""
+def derive_key(master: bytes, context: bytes, node_id: str) -> bytes:
+    """A per-node key for one purpose (`context`): HMAC-SHA256 of the node id under the master key."""
     if len(master) < 16:
         raise ValueError("the consent master key must be at least 16 bytes")
-    return hmac.new(master, _KEY_CONTEXT + node_id.encode(), hashlib.sha256).digest()
+    return hmac.new(master, context + node_id.encode(), hashlib.sha256).digest()
+
+
+def derive_node_key(master: bytes, node_id: str) -> bytes:
+    """The key central signs `node_id`'s copies with, and the only key that node needs."""
+    return derive_key(master, _KEY_CONTEXT, node_id)
 
 
 def _canonical(payload: dict[str, Any]) -> bytes:

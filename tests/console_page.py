@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 from playwright.sync_api import Page, expect
 
 from nattvakt.events import Event
 from nattvakt.settings import Settings
 from tests.conftest import STAFF_PASSWORD
+from tests.signed import node_fields
 
 
 def publish(settings: Settings, event: Event) -> None:
     """Put the event on the stream as a node would."""
     client = redis.Redis.from_url(settings.redis_url_or_default())
-    fields: dict[Any, Any] = event.to_stream_fields()
+    fields = node_fields(settings, event)
     client.xadd(settings.events_stream, fields)
     client.close()
 

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from central.events.consumer import GROUP
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
+from tests.signed import node_fields, signed_raw
 
 
 async def _login(client: httpx.AsyncClient, login: dict[str, str]) -> None:
@@ -60,7 +61,7 @@ async def test_event_flows_from_stream_to_feed_and_ack_clears_pending(
     assert (await client.get("/api/me")).json()["role"] == "night_staff"
     redis = aioredis.from_url(settings.redis_url_or_default(), decode_responses=True)
     event = Event(node="n1", room="r1", kind="bed_exit", severity=Severity.HIGH)
-    fields: dict[Any, Any] = event.to_stream_fields()
+    fields = node_fields(settings, event)
     await redis.xadd(settings.events_stream, fields)
     await redis.xadd(settings.events_stream, fields)  # delivered twice: shown once
 
@@ -83,7 +84,7 @@ async def test_ended_informational_event_is_auto_resolved(
     opened = Event(node="n1", room="r1", kind="motion")
     ended = opened.model_copy(update={"state": "ended", "seq": 1})
     for e in (opened, ended):
-        fields: dict[Any, Any] = e.to_stream_fields()
+        fields = node_fields(settings, e)
         await redis.xadd(settings.events_stream, fields)
     await _wait_for(client, lambda e: len(e) == 1 and e[0]["event"]["state"] == "ended")
     assert (await redis.xpending(settings.events_stream, GROUP))["pending"] == 0
@@ -95,10 +96,10 @@ async def test_malformed_entry_does_not_block_the_events_behind_it(
 ) -> None:
     await _login(client, staff_login)
     redis = aioredis.from_url(settings.redis_url_or_default(), decode_responses=True)
-    await redis.xadd(settings.events_stream, {"event": "{not json"})
-    await redis.xadd(settings.events_stream, {"something": "else"})
+    await redis.xadd(settings.events_stream, signed_raw(settings, "n1", {"event": "{not json"}))
+    await redis.xadd(settings.events_stream, signed_raw(settings, "n1", {"something": "else"}))
     good = Event(node="n1", room="r1", kind="on_floor", severity=Severity.HIGH)
-    fields: dict[Any, Any] = good.to_stream_fields()
+    fields = node_fields(settings, good)
     await redis.xadd(settings.events_stream, fields)
     entries = await _wait_for(client, lambda e: len(e) == 1)
     assert entries[0]["event"]["kind"] == "on_floor"

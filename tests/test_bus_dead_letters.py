@@ -20,6 +20,7 @@ from nattvakt.settings import Settings
 from tests.bus import Console, wait_until
 from tests.bus_processes import numbered_event
 from tests.conftest import STAFF_PASSWORD
+from tests.signed import node_fields, signed_raw
 
 GOOD = Event(node="n1", room="r1", kind="on_floor", severity=Severity.HIGH)
 BAD_ENTRIES: list[tuple[dict[str, str], str]] = [
@@ -46,9 +47,9 @@ async def test_malformed_entries_are_parked_acknowledged_and_visible_to_ops(
         upsert_staff(db, "olle", STAFF_PASSWORD, "ops")
     engine.dispose()
     redis = aioredis.from_url(settings.redis_url_or_default(), decode_responses=True)
-    for fields, _reason in BAD_ENTRIES:
-        await redis.xadd(settings.events_stream, fields)  # type: ignore[arg-type]
-    good_fields: Any = GOOD.to_stream_fields()
+    for fields, _reason in BAD_ENTRIES:  # signed by their node: the decoder, not the signature check, judges them
+        await redis.xadd(settings.events_stream, signed_raw(settings, "n1", fields))
+    good_fields = node_fields(settings, GOOD)
     await redis.xadd(settings.events_stream, good_fields)
 
     await _login(client, "anna")

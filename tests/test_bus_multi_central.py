@@ -23,6 +23,7 @@ from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings
 from tests.bus import wait_until
 from tests.conftest import STAFF_PASSWORD
+from tests.signed import node_fields
 
 pytestmark = pytest.mark.usefixtures("staff_login")
 
@@ -87,7 +88,7 @@ async def test_two_instances_show_every_event_once_and_share_acknowledgements(se
         events = [Event(node=f"n{i % 2}", room=f"r{i % 2}", kind="on_floor", severity=Severity.HIGH,
                         details={"n": i}) for i in range(10)]
         for event in events:
-            fields: Any = event.to_stream_fields()
+            fields = node_fields(settings, event)
             await redis.xadd(stream, fields)
         ids = [event.id for event in events]
 
@@ -147,14 +148,14 @@ async def test_the_live_stream_ends_when_the_login_does(settings: Settings) -> N
         follower = asyncio.create_task(_follow(anna, seen, connected))
         await asyncio.wait_for(connected.wait(), 10)
         before = Event(node="n1", room="r1", kind="on_floor", severity=Severity.HIGH)
-        fields: Any = before.to_stream_fields()
+        fields = node_fields(settings, before)
         await redis.xadd(settings.events_stream, fields)
         await wait_until(lambda: len(seen) == 1)
         # Logged out elsewhere (another tab): the session is gone from the database.
         other_tab = httpx.AsyncClient(base_url=base, cookies=anna.cookies)
         assert (await other_tab.post("/api/logout")).status_code == 204
         after = Event(node="n1", room="r1", kind="on_floor", severity=Severity.HIGH)
-        fields = after.to_stream_fields()
+        fields = node_fields(settings, after)
         await redis.xadd(settings.events_stream, fields)
         await asyncio.wait_for(follower, 10)  # the server ended the stream
         assert [name for name, _data in seen] == ["event", "session_ended"]

@@ -26,6 +26,7 @@ from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS
 from tests.conftest import STAFF_PASSWORD
 from tests.console_page import log_in
 from tests.processes import central_running
+from tests.signed import node_fields
 
 pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 
@@ -65,8 +66,7 @@ def _publish_all(settings: Settings, events: list[Event]) -> None:
     client = redis.Redis.from_url(settings.redis_url_or_default())
     pipe = client.pipeline()
     for event in events:
-        fields: dict[Any, Any] = event.to_stream_fields()
-        pipe.xadd(settings.events_stream, fields)
+        pipe.xadd(settings.events_stream, node_fields(settings, event))
     pipe.execute()
     client.close()
 

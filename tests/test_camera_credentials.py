@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from benchmarks.rtsp_camera import RtspCamera
+from nattvakt.consent_transport import master_key
 from nattvakt.redis_server import free_port
 from nattvakt.settings import NodeSettings, Settings, load_settings, redact_url
 from tests.conftest import CAMERA_PASSWORD, CAMERA_USER
@@ -72,6 +73,7 @@ def test_no_credential_in_logs_events_health_or_metrics(
         node__camera_fault_after_s="1", node__source_read_timeout_s="1", node__source_open_timeout_s="2",
         node__source_retry_first_s="0.2", node__source_retry_max_s="1", node__source_refused_retry_max_s="1",
     )
+    master_key(settings, create=True)  # in data_dir: the node derives its event key from it
     stream = redis.Redis.from_url(settings.redis_url_or_default(), decode_responses=True)
 
     def faults(state: str, cause: str = "") -> int:

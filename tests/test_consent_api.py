@@ -20,6 +20,7 @@ from privacy.audit import AuditRecord
 from privacy.consent_signing import derive_node_key, verify_copy
 from tests.conftest import Api
 from tests.recipients import new_recipient, terms
+from tests.signed import node_fields
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -46,7 +47,7 @@ async def authorize(api: Api, rid: int, action: str, reason: str = "") -> dict[s
     if action == "event_lookin":
         event = Event(node="node-a", room="rum-7", kind=reason, severity=Severity.HIGH)
         client = redis.Redis.from_url(api.settings.redis_url_or_default())
-        client.xadd(api.settings.events_stream, event.to_stream_fields())  # type: ignore[arg-type]
+        client.xadd(api.settings.events_stream, node_fields(api.settings, event))
         client.close()
         for _ in range(200):
             if any(e["event"]["id"] == event.id for e in (await api.night.get("/api/events")).json()):

@@ -39,7 +39,8 @@ def test_every_setting_is_documented_with_a_meaning() -> None:
 
 
 def test_operations_documents_exist_and_link_what_they_name() -> None:
-    for name in ("configuration.md", "node-install.md", "backup-restore.md", "key-rotation.md", "alarms.md"):
+    for name in ("configuration.md", "node-install.md", "backup-restore.md", "key-rotation.md", "alarms.md",
+                 "security.md"):
         assert (DOCS / name).stat().st_size > 500, name
     for document in DOCS.glob("*.md"):
         for linked in ("configuration.md", "key-rotation.md", "alarms.md"):

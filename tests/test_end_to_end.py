@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from nattvakt.consent_transport import master_key
 from nattvakt.settings import Settings
 from tests.conftest import STAFF_PASSWORD
 from tests.processes import nattvakt_env, running
@@ -64,6 +65,7 @@ def test_motion_from_node_reaches_console_live(settings: Settings, staff_login: 
 def test_node_waits_for_redis_and_delivers_later(settings: Settings, tmp_path: Path) -> None:
     """Redis unreachable at start: the node says what it waits for, keeps its events, and exits cleanly."""
     env = _env(settings) | {"NATTVAKT_REDIS_URL": "redis://127.0.0.1:1/0"}
+    master_key(settings, create=True)  # the node's event key is derived from it (central is not running here)
     log = tmp_path / "node.log"
     with running(["node"], env, log) as node:
         deadline = time.monotonic() + 20

@@ -39,6 +39,7 @@ from nattvakt.settings import Settings
 from tests.conftest import STAFF_PASSWORD as PASSWORD
 from tests.conftest import Api, serve_on
 from tests.recipients import new_recipient, terms
+from tests.signed import node_fields
 
 ZONE = ZoneInfo("Europe/Stockholm")
 KINDS = ("bed_exit", "on_floor", "out_of_bed_too_long", "left_room", "motion")
@@ -289,7 +290,7 @@ async def _seed(api: Api, rng: random.Random) -> tuple[dict[str, Any], datetime]
             started = (now - timedelta(minutes=60 - i)).replace(microsecond=0)
             event = Event(id=f"FOLLOWUP{i:02d}", node="node-a", room="rum-7", kind=kind,
                           severity=Severity.HIGH if kind == "on_floor" else Severity.MEDIUM, started_at=started)
-            r.xadd(stream, {"event": event.model_dump_json()})
+            r.xadd(stream, node_fields(api.settings, event))
             expected["kinds"][kind] += 1
             ack_s = rng.randint(10, 300)
             notices.append((int(started.timestamp() * 1000) + ack_s * 1000, event.id))
@@ -411,7 +412,7 @@ async def test_checkins_consent_pauses_and_downtime_from_the_store(exact_api: Ap
     back = offline.model_copy(update={"state": "ended", "seq": 1, "ended_at": now - timedelta(minutes=10)})
     r = redis.Redis.from_url(api.settings.redis_url_or_default(), decode_responses=True)
     for revision in (offline, back):
-        r.xadd(api.settings.events_stream, {"event": revision.model_dump_json()})
+        r.xadd(api.settings.events_stream, node_fields(api.settings, revision))
     r.close()
 
     body = (await api.nurse.get("/api/followup")).json()

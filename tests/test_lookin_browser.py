@@ -22,10 +22,12 @@ from central.staff.service import upsert_staff
 from nattvakt.consent_transport import copy_key
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import RedisServer, free_port
+from nattvakt.settings import Settings
 from tests.accessibility import assert_accessible
 from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS, chromium
 from tests.lookin_parts import face_clip
 from tests.processes import nattvakt_env, running
+from tests.signed import node_fields
 
 PASSWORD = "natt-test-lösen"
 NODE = "node-web"
@@ -43,6 +45,8 @@ class Site:
     base: str
     redis_url: str
     stream: str
+    settings: Settings
+    """Where the site's master key is (`data_dir`): tests sign events as the node would."""
 
 
 def _terms() -> dict[str, Any]:
@@ -77,7 +81,7 @@ def site(redis_server: RedisServer, tmp_path: Path) -> Iterator[Site]:
         node_env = nattvakt_env(**common, node__node_id=NODE, node__room="rum-9", node__source=str(face_clip()),
                                 node__fps="10", node__perception_enabled="false")
         with running(["node"], node_env, tmp_path / "node.log"):
-            yield Site(base, redis_server.url, "web:events")
+            yield Site(base, redis_server.url, "web:events", Settings(data_dir=tmp_path))
     redis.Redis.from_url(redis_server.url).delete("web:events")
 
 
@@ -107,7 +111,7 @@ def test_staff_click_look_in_and_see_the_private_picture(site: Site, browser: Br
 
     event = Event(node=NODE, room="rum-9", kind="on_floor", severity=Severity.HIGH)
     client = redis.Redis.from_url(site.redis_url)
-    client.xadd(site.stream, event.to_stream_fields())  # type: ignore[arg-type]
+    client.xadd(site.stream, node_fields(site.settings, event))
     client.close()
     card = page.locator(f'li[data-event-id="{event.id}"]')
     button = card.locator(".lookin-button")

@@ -39,6 +39,7 @@ from nattvakt.redis_server import RedisServer, free_port
 from nattvakt.settings import CentralSettings, NodeSettings, Settings
 from tests.lookin_parts import Viewer, camera, face_clip
 from tests.processes import nattvakt_env, running
+from tests.signed import node_fields
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 PASSWORD = "natt-test-lösen"
@@ -66,7 +67,7 @@ class Stack:
 
     def publish(self, event: Event) -> None:
         client = redis.Redis.from_url(self.settings.redis_url_or_default())
-        client.xadd(self.settings.events_stream, event.to_stream_fields())  # type: ignore[arg-type]
+        client.xadd(self.settings.events_stream, node_fields(self.settings, event))
         client.close()
 
     async def event_listed(self, event: Event) -> None:

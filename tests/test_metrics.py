@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
@@ -13,6 +12,7 @@ from central.app import create_app
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings
+from tests.signed import node_fields, signed_raw
 
 
 def _sample(text: str, name: str, **labels: str) -> float | None:
@@ -45,9 +45,9 @@ async def test_readyz_and_metrics_count_events_logins_and_failures(
 
     redis = aioredis.from_url(settings.redis_url_or_default(), decode_responses=True)
     for kind, severity in (("on_floor", Severity.HIGH), ("bed_exit", Severity.MEDIUM), ("on_floor", Severity.HIGH)):
-        fields: dict[Any, Any] = Event(node="n1", room="r1", kind=kind, severity=severity).to_stream_fields()
+        fields = node_fields(settings, Event(node="n1", room="r1", kind=kind, severity=severity))
         await redis.xadd(settings.events_stream, fields)
-    await redis.xadd(settings.events_stream, {"event": "{not json"})
+    await redis.xadd(settings.events_stream, signed_raw(settings, "n1", {"event": "{not json"}))
     await redis.aclose()
     text = await _until(client, "nattvakt_events_total", 2.0, kind="on_floor", severity="HIGH")
     assert _sample(text, "nattvakt_events_total", kind="bed_exit", severity="MEDIUM") == 1.0

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from benchmarks.rtsp_camera import RtspCamera
+from nattvakt.consent_transport import master_key
 from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings
 from tests.processes import nattvakt_env, running
@@ -28,6 +29,7 @@ def test_a_refused_password_is_one_log_line_over_many_attempts(
         node__source=rtsp_camera.url(password="fel"), node__source_retry_first_s="0.2",
         node__source_refused_retry_max_s="0.5",
     )
+    master_key(settings, create=True)  # in data_dir: the node derives its event key from it
     with running(["node"], env, log, f"http://127.0.0.1:{port}/healthz"):
         deadline = time.monotonic() + 20
         while httpx.get(f"http://127.0.0.1:{port}/healthz").json()["capture"]["open_failures"] < 5:

@@ -14,6 +14,7 @@ from camera_node.motion_events import MotionEventRule
 from camera_node.pipeline import FramePipeline, FrameProcessor
 from camera_node.publisher import open_publisher
 from camera_node.rules.stage import build_detection_stage
+from nattvakt.consent_transport import master_key
 from nattvakt.events import Event, Origin
 from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings
@@ -67,6 +68,7 @@ async def test_readyz_and_metrics_show_spool_and_detector_state(settings: Settin
         PrivacyFilter(), MotionDetector(), MotionEventRule(ROOM, 1.0), CameraFaultMonitor(ROOM, 5.0), ROOM,
         detect=detection,
     )
+    master_key(settings, create=True)  # the node derives its event key from it
     publisher = open_publisher(settings)
     pipeline = FramePipeline(capture, processor, emit=publisher.submit)
     parts = NodeParts("node-h", capture, pipeline, publisher, detection)

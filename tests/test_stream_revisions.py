@@ -18,6 +18,7 @@ from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
 from tests.conftest import STAFF_PASSWORD
 from tests.processes import central_running
+from tests.signed import node_fields
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +61,7 @@ def test_an_event_that_opens_and_ends_together_is_streamed_as_both_revisions(
             client = redis.Redis.from_url(settings.redis_url_or_default())
             with client.pipeline(transaction=True) as both:  # one read of the bus carries both revisions
                 for revision in (opened, ended):
-                    both.xadd(settings.events_stream, revision.to_stream_fields())  # type: ignore[arg-type]
+                    both.xadd(settings.events_stream, node_fields(settings, revision))
                 both.execute()
             client.close()
             shown = _events(lines, opened.id, 2)

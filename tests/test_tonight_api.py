@@ -22,6 +22,7 @@ from nattvakt.night import night_of
 from nattvakt.settings import Settings
 from tests.conftest import Api, serve
 from tests.recipients import new_recipient, terms
+from tests.signed import node_fields
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -78,7 +79,7 @@ async def test_a_night_of_checkins(api: Api) -> None:
 
     event = Event(node="node-a", room="rum-7", recipient="Greta Andersson", kind="on_floor", severity=Severity.HIGH)
     redis = aioredis.from_url(api.settings.redis_url_or_default(), decode_responses=True)
-    fields: dict[Any, Any] = event.to_stream_fields()
+    fields = node_fields(api.settings, event)
     await redis.xadd(api.settings.events_stream, fields)
     await redis.aclose()
     async with asyncio.timeout(5):

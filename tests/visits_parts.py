@@ -14,6 +14,7 @@ from nattvakt.events import Event
 from nattvakt.settings import Settings
 from tests.conftest import Api
 from tests.recipients import new_recipient, terms
+from tests.signed import node_fields
 
 T = TypeVar("T")
 
@@ -48,9 +49,9 @@ async def tasks(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def publish(settings: Settings, event: Event) -> None:
+    """Put the event on the stream as its node would: signed."""
     redis = aioredis.from_url(settings.redis_url_or_default(), decode_responses=True)
-    fields: dict[Any, Any] = event.to_stream_fields()
-    await redis.xadd(settings.events_stream, fields)
+    await redis.xadd(settings.events_stream, node_fields(settings, event))
     await redis.aclose()
 
 

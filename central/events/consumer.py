@@ -15,8 +15,9 @@ import redis.asyncio as aioredis
 from central.events.acks import AckState
 from central.events.dead_letters import DeadLetters
 from central.events.feed import EventFeed, FeedItem, auto_resolves
-from central.events.group import BATCH, GROUP, GroupReader
+from central.events.group import BATCH, GROUP, Decoder, GroupReader
 from central.events.mirror import StreamMirror
+from nattvakt.events import decode_stream_entry
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,12 @@ class EventConsumer:
         *,
         claim_idle_s: float = 30.0,
         dead_letters: DeadLetters | None = None,
+        decode: Decoder = decode_stream_entry,
     ) -> None:
+        """`decode`: central verifies every entry (`central.events.verification`); bus tests read them plainly."""
         self._feed = feed
-        self._reader = GroupReader(redis, stream, consumer, feed, claim_idle_s=claim_idle_s, dead_letters=dead_letters)
+        self._reader = GroupReader(redis, stream, consumer, feed, claim_idle_s=claim_idle_s, dead_letters=dead_letters,
+                                   decode=decode)
         self.dead_letters = self._reader.dead_letters
         self.acks = AckState(redis, stream)
         self._mirror = StreamMirror(redis, stream, consumer, feed, self.acks, self._reader)

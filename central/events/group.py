@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -23,7 +23,7 @@ from redis.exceptions import RedisError, ResponseError
 from central.events.dead_letters import DeadLetters
 from central.events.feed import EventFeed, FeedItem, take_settled
 from nattvakt.backoff import Backoff
-from nattvakt.events import EventRejected, decode_stream_entry
+from nattvakt.events import Event, EventRejected, decode_stream_entry
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ SEEN_WINDOW = 50_000
 """Entry ids this instance took through the group, so the mirror need not decode them again."""
 
 StreamEntry = tuple[str, Mapping[str, str] | None]
+Decoder = Callable[[Mapping[str, str]], Event]
+"""Turns an entry's fields into its event or raises `EventRejected` (central's is `EventVerifier.decode`)."""
 
 
 def _entries(reply: Any) -> list[StreamEntry]:
@@ -59,8 +61,10 @@ class GroupReader:
         *,
         claim_idle_s: float,
         dead_letters: DeadLetters | None = None,
+        decode: Decoder = decode_stream_entry,
     ) -> None:
         self._redis = redis
+        self.decode = decode
         self._stream = stream
         self._consumer = consumer
         self._feed = feed
@@ -188,7 +192,7 @@ class GroupReader:
             )
             return []
         try:
-            event = decode_stream_entry(fields)
+            event = self.decode(fields)
         except EventRejected as exc:
             await self.dead_letters.park(entry_id, fields, exc.reason, exc.detail, self._consumer)
             return []

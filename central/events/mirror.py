@@ -21,7 +21,6 @@ from central.events.acks import AckState
 from central.events.feed import EventFeed, entry_position, take_settled
 from central.events.group import BATCH, GROUP, GroupReader, StreamEntry
 from nattvakt.backoff import Backoff
-from nattvakt.events import decode_stream_entry
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ class StreamMirror:
             if entry_id in self._reader.seen or not fields:
                 continue
             try:
-                event = decode_stream_entry(fields)
+                event = self._reader.decode(fields)
             except Exception:  # parked (and logged) by the instance the group gave it to
                 continue
             self._feed.add(entry_id, event)

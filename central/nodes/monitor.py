@@ -19,7 +19,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from nattvakt.bus import heartbeats_key, idempotent_xadd, nodes_key, offline_key, publish_once
+from nattvakt.bus import EntrySigner, heartbeats_key, idempotent_xadd, nodes_key, offline_key, publish_once
 from nattvakt.events import Event, Severity, deterministic_event_id
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,10 @@ def offline_event(node: str, last_seen_ms: int, now_ms: int, info: dict[str, str
 class NodeMonitor:
     """Owns one task that compares every node's last heartbeat with Redis' clock."""
 
-    def __init__(self, redis: aioredis.Redis, stream: str, offline_after_s: float, *, maxlen: int) -> None:
+    def __init__(self, redis: aioredis.Redis, stream: str, offline_after_s: float, *, maxlen: int,
+                 sign: EntrySigner | None = None) -> None:
+        """`sign`: central's own event signature (nodes' events are verified; central's are signed as central)."""
+        self._sign = sign
         self._redis = redis
         self._stream = stream
         self._offline_after_ms = int(offline_after_s * 1000)
@@ -136,7 +139,7 @@ class NodeMonitor:
 
     async def _raise(self, node: str, last_ms: int, now_ms: int, info_json: str | None) -> None:
         event = offline_event(node, last_ms, now_ms, node_info(info_json))
-        if await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen):
+        if await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen, self._sign):
             self.raised += 1
             log.error("node %s (room %s) is offline: no heartbeat for %.1f s", node, event.room,
                       (now_ms - last_ms) / 1000)
@@ -147,7 +150,7 @@ class NodeMonitor:
             update={"state": "ended", "seq": opened.seq + 1, "ended_at": _at(back_ms),
                     "details": {**opened.details, "back_ms": back_ms}}
         )
-        if await publish_once(self._redis, self._xadd, self._stream, ended, self._maxlen):
+        if await publish_once(self._redis, self._xadd, self._stream, ended, self._maxlen, self._sign):
             self.ended += 1
             log.warning("node %s is back online after %.1f s", opened.node,
                         (back_ms - int(opened.details.get("last_seen_ms", back_ms))) / 1000)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session, sessionmaker
 
 from central.audit import store as audit_store
 from central.dependencies import SESSION_COOKIE, DbDep, SettingsDep, StaffDep
-from central.staff.lockout import LockoutPolicy, locked_for, record_failure, record_success
+from central.staff.admission import LoginAdmission, LoginRefused
+from central.staff.lockout import LockoutPolicy
+from central.staff.login import LoginOutcome, attempt_login
 from central.staff.schemas import LoginRequest, StaffOut
-from central.staff.service import authenticate, close_session, open_session
+from central.staff.service import close_session
 from nattvakt.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,43 +29,56 @@ def _policy(settings: Settings) -> LockoutPolicy:
                          timedelta(seconds=c.login_lockout_max_s))
 
 
-def _locked_out(wait: timedelta) -> HTTPException:
-    seconds = max(1, math.ceil(wait.total_seconds()))
-    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                         f"too many failed logins for this username; try again in {seconds} s",
+def _retry_later(why: str, seconds: int) -> HTTPException:
+    """429 with the wait in words and in Retry-After (the login page counts it down)."""
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, f"{why}; try again in {seconds} s",
                          headers={"Retry-After": str(seconds)})
 
 
-@router.post("/login", responses={429: {"description": "locked out after failed logins"}})
-def login(body: LoginRequest, request: Request, response: Response, db: DbDep, settings: SettingsDep) -> StaffOut:
+def _locked_out(wait: timedelta) -> HTTPException:
+    return _retry_later("too many failed logins for this username", max(1, math.ceil(wait.total_seconds())))
+
+
+@router.post("/login", responses={429: {"description": "locked out after failed logins, or too many attempts"}})
+async def login(body: LoginRequest, request: Request, response: Response, settings: SettingsDep) -> StaffOut:
+    """Admitted first (per-address limit, login queue: `central.staff.admission`), then checked on a login thread."""
     client = request.client.host if request.client else "?"
-    now = datetime.now(UTC)
-    wait = locked_for(db, body.username, now)
-    if wait:  # not even a right password gets in while locked: guessing must not go on
-        audit_store.record(db, "login_locked", body.username[:128], None, {"client": client})
-        raise _locked_out(wait)
-    staff = authenticate(db, body.username, body.password)
-    if staff is None:
-        log.warning("failed login for %r from %s", body.username, client)
-        lockout = record_failure(db, body.username, now, _policy(settings))
-        audit_store.record(db, "login_failed", body.username[:128], None,
-                           {"client": client, "lockout_s": lockout.total_seconds()})
+    sessions = request.app.state.sessionmaker
+    admission: LoginAdmission = request.app.state.login_admission
+
+    def attempt() -> LoginOutcome:
+        with sessions() as db:
+            return attempt_login(db, body.username, body.password, client, _policy(settings),
+                                 settings.central.session_hours)
+
+    try:
+        outcome = await admission.run(client, attempt)
+    except LoginRefused as refused:
+        if refused.first:
+            log.warning("login attempts from %s refused: %s", client, refused.why)
+            await run_in_threadpool(_audit_refusal, sessions, client, refused)
+        raise _retry_later(refused.why, refused.wait_s) from None
+    if outcome.locked:
+        raise _locked_out(outcome.locked)
+    if outcome.token is None:
         # The failure that starts a lockout says so (Retry-After), so the page can show the pause at once.
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password",
-                            headers=_locked_out(lockout).headers if lockout else None)
-    record_success(db, body.username)
-    token = open_session(db, staff, settings.central.session_hours)
+                            headers=_locked_out(outcome.lockout).headers if outcome.lockout else None)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        outcome.token,
         max_age=int(settings.central.session_hours * 3600),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    log.info("login %s from %s", staff.username, client)
-    audit_store.record(db, "login", staff.username, None, {"client": client, "role": staff.role})
-    return StaffOut(username=staff.username, display_name=staff.display_name, role=staff.role)
+    return StaffOut(username=outcome.username, display_name=outcome.display_name, role=outcome.role)
+
+
+def _audit_refusal(sessions: sessionmaker[Session], client: str, refused: LoginRefused) -> None:
+    with sessions() as db:
+        audit_store.record(db, "login_throttled", client[:128], None, {"client": client, "why": refused.why,
+                                                                      "wait_s": refused.wait_s})
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -22,8 +22,9 @@ ROLES: tuple[Role, ...] = ("night_staff", "nurse_admin", "ops")
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps timing from telling which part was wrong.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-VERIFY_SLOTS = threading.BoundedSemaphore(2)
+VERIFY_AT_ONCE = 2
 """At most this many argon2 checks at once (each takes ~64 MiB and a core): a burst of logins queues, not DoS."""
+VERIFY_SLOTS = threading.BoundedSemaphore(VERIFY_AT_ONCE)
 
 
 def upsert_staff(db: Session, username: str, password: str, role: Role, display_name: str = "") -> Staff:

@@ -21,7 +21,7 @@ from central.db import aware
 from central.events.feed import EventFeed, FeedItem
 from central.visits import records, service
 from central.visits.models import VisitTask
-from nattvakt.bus import idempotent_xadd, publish_once
+from nattvakt.bus import EntrySigner, idempotent_xadd, publish_once
 from nattvakt.events import Event, Severity, deterministic_event_id
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,9 @@ class VisitWatch:
     """Owns two tasks: one reads the feed for events that need a visit, one checks promises every `every_s`."""
 
     def __init__(self, sessions: sessionmaker[Session], feed: EventFeed, redis: aioredis.Redis, stream: str,
-                 maxlen: int, every_s: float) -> None:
+                 maxlen: int, every_s: float, sign: EntrySigner) -> None:
         self._sessions = sessions
+        self._sign = sign
         self._feed = feed
         self._redis = redis
         self._stream = stream
@@ -106,12 +107,12 @@ class VisitWatch:
         """One pass: raise what is late, end what the patrol has reached."""
         late, ended = await asyncio.to_thread(self._due)
         for event in late:
-            if await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen):
+            if await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen, self._sign):
                 self.raised += 1
                 log.error("visit %s to room %s is past its promise", event.details["visit_id"], event.room)
             await asyncio.to_thread(self._remember, int(event.details["visit_id"]), event)
         for visit_id, event in ended:
-            await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen)
+            await publish_once(self._redis, self._xadd, self._stream, event, self._maxlen, self._sign)
             await asyncio.to_thread(self._remember, visit_id, event)
 
     async def _promises(self) -> None:
