@@ -240,7 +240,7 @@ def test_leaving_the_page_ends_the_look_in_and_the_record_holds_the_time_shown(
     _node_connected(tmp_path)
     event = Event(node=NODE, room="rum-9", kind="on_floor", severity=Severity.HIGH)
     client = redis.Redis.from_url(site.redis_url)
-    client.xadd(site.stream, event.to_stream_fields())  # type: ignore[arg-type]
+    client.xadd(site.stream, node_fields(site.settings, event))
     client.close()
     with httpx.Client(base_url=site.base) as nils:
         assert nils.post("/api/login", json={"username": "nils", "password": PASSWORD}).status_code == 200
