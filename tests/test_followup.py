@@ -454,7 +454,7 @@ async def test_every_figure_on_the_page_from_records_made_through_the_api(exact_
     fall = Event(node="node-v", room="rum-7", kind="on_floor", severity=Severity.HIGH,
                  started_at=datetime.now(UTC) - timedelta(seconds=30))
     r = redis.Redis.from_url(api.settings.redis_url_or_default(), decode_responses=True)
-    r.xadd(api.settings.events_stream, {"event": fall.model_dump_json()})
+    r.xadd(api.settings.events_stream, node_fields(api.settings, fall))
     r.close()
     for _ in range(100):
         if any(e["event"]["id"] == fall.id for e in (await api.night.get("/api/events")).json()):
