@@ -8,7 +8,9 @@ import asyncio
 import base64
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import cv2
 import httpx
@@ -17,12 +19,15 @@ import pytest
 
 from camera_node.consent_sync import ConsentWatcher
 from camera_node.lookin_runtime import LookinRuntime
+from central.audit.report import STILL_KIND, build_report
+from central.audit.report_page import _why
 from central.audit.store import iter_records
 from central.db import open_store
 from central.staff.service import upsert_staff
 from nattvakt.lookin_protocol import STILL_LEVEL, STILL_MAX_WIDTH
 from nattvakt.redis_server import free_port
 from nattvakt.settings import CentralSettings, NodeSettings, Settings
+from privacy.audit import AuditRecord
 from privacy.faces import shared_face_detector
 from privacy.frames import Pixels
 from tests.conftest import STAFF_PASSWORD
@@ -152,3 +157,13 @@ async def test_a_node_without_pictures_gives_a_clear_answer_not_a_500(central: C
             answer = await ops.post(f"/manage/nodes/{NODE}/still")
     assert answer.status_code == 503
     assert "has no picture now (no_frame)" in answer.json()["detail"]
+
+
+def test_the_transparency_report_lists_a_commissioning_still_as_a_look() -> None:
+    at = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)
+    still = AuditRecord(7, at, STILL_KIND, "olle", 1, {"node_id": NODE, "level": "heavy_blur",
+                                                         "reason": "installation"}, "", "")
+    zone = ZoneInfo("Europe/Stockholm")
+    report = build_report([still], [], at - timedelta(days=1), at + timedelta(days=1), zone)
+    assert [(r.staff, r.action, r.allowed, r.started_at) for r in report.looks] == [("olle", "installation", True, at)]
+    assert _why(report.looks[0], "sv") == "Bild för att rita zoner (installation)"
