@@ -1,6 +1,7 @@
 """Ops see the room to draw its zones: central asks the running node over its control channel for one still, which
 the node makes through `privacy` at `STILL_LEVEL` from real video; central hands it to ops only, audits the look and
-stores no picture. A node that is away or silent gives a clear answer, not a 500."""
+stores no picture; a withdrawn consent gets no picture. A node that is away or has no frame gives a clear answer,
+not a 500."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ from camera_node.lookin_runtime import LookinRuntime
 from central.audit.report import STILL_KIND, build_report
 from central.audit.report_page import _why
 from central.audit.store import iter_records
+from central.consent import service
 from central.db import open_store
 from central.staff.service import upsert_staff
 from nattvakt.lookin_protocol import STILL_LEVEL, STILL_MAX_WIDTH
 from nattvakt.redis_server import free_port
 from nattvakt.settings import CentralSettings, NodeSettings, Settings
 from privacy.audit import AuditRecord
+from privacy.consent_model import ConsentTerms
 from privacy.faces import shared_face_detector
 from privacy.frames import Pixels
 from tests.conftest import STAFF_PASSWORD
@@ -157,6 +160,29 @@ async def test_a_node_without_pictures_gives_a_clear_answer_not_a_500(central: C
             answer = await ops.post(f"/manage/nodes/{NODE}/still")
     assert answer.status_code == 503
     assert "has no picture now (no_frame)" in answer.json()["detail"]
+
+
+async def test_no_still_of_a_room_whose_consent_is_withdrawn(central: Central) -> None:
+    engine, sessions = open_store(central.settings.database_url)
+    start = datetime.now(UTC) - timedelta(days=1)
+    with sessions() as db:
+        greta = service.create_recipient(db, "Greta", "rum-7", "sara")
+        service.record_terms(db, greta.id, ConsentTerms.model_validate({
+            "given_by": [{"role": "recipient", "name": "Greta"}], "given_at": start, "valid_from": start,
+            "scope": {"event_kinds": ["on_floor"], "privacy_level": "silhouette"}}), "sara")
+        service.withdraw(db, greta.id, "sara", "Greta")
+    base = f"http://127.0.0.1:{central.settings.central.port}"
+    async with logged_in(base, "olle") as ops:
+        token = (await ops.post(f"/api/nodes/{NODE}/token")).json()["token"]
+        with sessions() as db:
+            service.assign_node(db, NODE, greta.id, "olle")
+        async with node(central, token, "synthetic"):
+            answer = await ops.post(f"/manage/nodes/{NODE}/still")
+    assert answer.status_code == 409 and answer.json()["code"] == "withdrawn"
+    with sessions() as db:
+        kinds = [r.kind for r in iter_records(db) if r.kind.startswith("commissioning_still")]
+    engine.dispose()
+    assert kinds == ["commissioning_still_refused"], "the refused ask is on record, and no picture was taken"
 
 
 def test_the_transparency_report_lists_a_commissioning_still_as_a_look() -> None:

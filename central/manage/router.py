@@ -41,8 +41,9 @@ from central.staff.service import ROLES, staff_for_token
 from nattvakt.events import EventKind
 from nattvakt.lookin_protocol import STILL_LEVEL
 from nattvakt.night import night_of
-from nattvakt.types import PRIVACY_LEVELS
+from nattvakt.types import PRIVACY_LEVELS, Action
 from privacy.consent_model import Consent, GrantorRole
+from privacy.consent_policy import decide
 
 router = APIRouter(prefix="/manage", include_in_schema=False)
 LANG_COOKIE = "nattvakt_lang"
@@ -211,12 +212,20 @@ def zones(node_id: NodeId, page: PageDep, db: DbDep) -> Response:
 @router.post("/nodes/{node_id}/still")
 def still(node_id: NodeId, page: PageDep, db: DbDep, request: Request) -> Response:
     """One privacy-safe still of the node's view (`STILL_LEVEL`), to draw the zones on the room. It is a look into
-    someone's room, so it is audited like a look-in (reason `installation`); the picture is never stored."""
+    someone's room, so it is audited like a look-in (reason `installation`) and refused while the recipient's consent
+    lets the camera see nothing (withdrawn, paused, expired, none); the picture is never stored."""
     if (refused := page.refusal(OPS)) is not None:
         return refused
     node = db.get(CameraNode, node_id)
     if node is None or page.staff is None:
         return JSONResponse({"detail": f"no camera node {node_id!r}"}, 404, headers=HEADERS)
+    if node.recipient_id is not None:  # the recipient's consent must let the camera look at all now
+        decision = decide(consent_service.current_consent(db, node.recipient_id), datetime.now(UTC), Action.DETECTION)
+        if not decision.allowed and decision.code != "detection_off":
+            audit_store.record(db, "commissioning_still_refused", page.staff.username, node.recipient_id,
+                               {"node_id": node_id, "code": decision.code, "reason": "installation"})
+            return JSONResponse({"detail": f"the consent does not allow a picture now: {decision.reason_text}",
+                                 "code": decision.code}, 409, headers=HEADERS)
     desk: StillDesk = request.app.state.stills
     try:
         jpeg = from_thread.run(desk.ask, node_id, page.staff.username)
