@@ -1,5 +1,5 @@
 """Wires look-ins into a node: the outgoing tap on the pipeline, the look-in service, and the control channel (which
-also brings the consent copy and the zones drawn in the console)."""
+also brings the consent copy and the zones drawn in the console, and asks for commissioning stills)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from camera_node.control_channel import ControlChannel
 from camera_node.lookin import ConsentCheck, LookinService
 from camera_node.lookin_tap import OutgoingTap
 from camera_node.pipeline import FramePipeline
+from camera_node.still import take_still
 from nattvakt.lookin_protocol import (
     CONTROL_PATH,
     ConsentCopyNotice,
@@ -21,6 +22,7 @@ from nattvakt.lookin_protocol import (
     Hello,
     Offer,
     Started,
+    StillRequest,
     Stopped,
     ZonesNotice,
 )
@@ -99,6 +101,9 @@ class LookinRuntime:
             return None
         if isinstance(message, Offer):
             return await self.service.handle_offer(message)
+        if isinstance(message, StillRequest):
+            log.info("%s: a privacy-safe still for %s (commissioning)", self._node_id, message.staff or "ops")
+            return await take_still(self.tap, message)
         if not self.service.close(message.lookin_id, message.why):
             log.info("%s: close for look-in %s, which is not live here", self._node_id, message.lookin_id)
         return None

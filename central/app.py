@@ -47,6 +47,7 @@ from central.night import router as tonight
 from central.nodes import control_router
 from central.nodes import router as nodes
 from central.nodes.monitor import NodeMonitor
+from central.nodes.stills import StillDesk
 from central.record.writer import RecordWriter
 from central.staff import admin_router
 from central.staff import router as auth
@@ -112,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
         lookin_hub = open_lookin_hub(settings, sessionmaker, feed, redis)
         app.state.lookin_hub = lookin_hub
         lookin_hub.start()
+        app.state.stills = StillDesk(lookin_hub, settings.central.still_timeout_s)
         app.state.redis = redis
         login_admission = LoginAdmission(settings.redis_url_or_default(), AdmissionPolicy(
             settings.central.login_client_attempts, settings.central.login_client_window_s,

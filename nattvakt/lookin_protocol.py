@@ -1,9 +1,9 @@
 """Messages of the node↔central control channel (one JSON object per WebSocket text message).
 
 Shared by `camera_node` and `central` so neither imports the other. Central → node: a consent copy, the room's zones,
-a look-in offer, a close. Node → central: hello (registration), an answer or a refusal, and the start and stop of a
-stream. SDP is non-trickle: aiortc gathers its candidates before it returns a description, so one answer carries
-everything.
+a look-in offer, a close, a request for a commissioning still. Node → central: hello (registration), an answer or a
+refusal, the start and stop of a stream, and the still. SDP is non-trickle: aiortc gathers its candidates before it
+returns a description, so one answer carries everything.
 """
 
 from __future__ import annotations
@@ -119,12 +119,39 @@ class Close(_Message):
     why: str = Field("closed", max_length=64)
 
 
-ToNode = Annotated[ConsentCopyNotice | ZonesNotice | Offer | Close, Field(discriminator="type")]
-ToCentral = Annotated[Hello | Answer | Refused | Started | Stopped, Field(discriminator="type")]
-FromCentral = ConsentCopyNotice | ZonesNotice | Offer | Close
+StillIdStr = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+STILL_LEVEL: PrivacyLevel = "heavy_blur"
+"""A commissioning still is made at the strongest level that still shows where bed, floor and door are (the
+silhouette level's edges lose a dim room's furniture); never `faces_hidden`."""
+STILL_MAX_WIDTH = 640
+MAX_STILL_CHARS = 400_000
+"""Base64 of the still's JPEG; a 640 px blurred frame is far smaller."""
+
+
+class StillRequest(_Message):
+    """Ops ask for one privacy-safe still of the view, to draw the zones on the room (central audits the look)."""
+
+    type: Literal["still_request"] = "still_request"
+    request_id: StillIdStr
+    staff: str = Field("", max_length=128)
+
+
+class Still(_Message):
+    """The still: a JPEG of one outgoing frame at `STILL_LEVEL`, or `error` (e.g. `no_frame`) and no picture."""
+
+    type: Literal["still"] = "still"
+    request_id: StillIdStr
+    level: Literal["heavy_blur"] = "heavy_blur"
+    jpeg_b64: str = Field("", max_length=MAX_STILL_CHARS)
+    error: str = Field("", max_length=64)
+
+
+ToNode = Annotated[ConsentCopyNotice | ZonesNotice | Offer | Close | StillRequest, Field(discriminator="type")]
+ToCentral = Annotated[Hello | Answer | Refused | Started | Stopped | Still, Field(discriminator="type")]
+FromCentral = ConsentCopyNotice | ZonesNotice | Offer | Close | StillRequest
 """Any message central sends a node."""
 TO_NODE: TypeAdapter[FromCentral] = TypeAdapter(ToNode)
-TO_CENTRAL: TypeAdapter[Hello | Answer | Refused | Started | Stopped] = TypeAdapter(ToCentral)
+TO_CENTRAL: TypeAdapter[Hello | Answer | Refused | Started | Stopped | Still] = TypeAdapter(ToCentral)
 
 CONTROL_PATH = "/api/nodes/{node_id}/ws"
 """Central's WebSocket route; the node sends `Authorization: Bearer <token>`."""

@@ -111,6 +111,8 @@ class CentralSettings(BaseModel):
     on fewer events, so a small figure cannot single out one care recipient."""
     lookin_answer_timeout_s: float = Field(10.0, ge=1, le=60)
     """How long central waits for a node's WebRTC answer before the look-in counts as failed."""
+    still_timeout_s: float = Field(5.0, ge=1, le=30)
+    """How long central waits for a node's commissioning still before the zone editor falls back to the sketch."""
     ice_servers: tuple[IceServer, ...] = ()
     """STUN/TURN servers the console's browsers use for look-ins (JSON); none needed on loopback or a LAN."""
     forwarding: ForwardingSettings = ForwardingSettings()

@@ -1,6 +1,7 @@
-"""Every page of the console, the reports and the recipient's page, in headless Chromium at a tablet's and a phone's
-size: axe-core (injected by Playwright) finds no serious or critical violation, nothing overflows the phone's width,
-every target is at least 44 px, and on a portrait tablet the feed starts on the first screen."""
+"""Every page of the console, the manager's and ops' screens (`/manage`), the reports and the recipient's page, in
+headless Chromium at a tablet's and a phone's size: axe-core (injected by Playwright) finds no serious or critical
+violation, nothing overflows the phone's width, every target is at least 44 px, and on a portrait tablet the feed
+starts on the first screen."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from central.consent import service
 from central.db import open_store
+from central.nodes.service import issue_node_token
 from central.staff.service import upsert_staff
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
@@ -55,6 +57,7 @@ def site(settings: Settings, tmp_path: Path) -> Iterator[Site]:
     with sessions() as db:
         upsert_staff(db, "anna", STAFF_PASSWORD, "night_staff")
         upsert_staff(db, "sara", STAFF_PASSWORD, "nurse_admin")
+        upsert_staff(db, "olle", STAFF_PASSWORD, "ops")
         recipient = service.create_recipient(db, "Greta Andersson", "B12", "sara")
         service.record_terms(db, recipient.id, ConsentTerms.model_validate({
             "given_by": [{"role": "recipient", "name": "Greta Andersson"}], "given_at": start, "valid_from": start,
@@ -62,6 +65,8 @@ def site(settings: Settings, tmp_path: Path) -> Iterator[Site]:
                       "privacy_level": "silhouette"},
         }), "sara")
         code = service.issue_access_code(db, recipient.id, "sara")
+        issue_node_token(db, "n1", "olle")
+        service.assign_node(db, "n1", recipient.id, "olle")
         rid = recipient.id
     engine.dispose()
     with central_running(settings, tmp_path) as base:
@@ -148,3 +153,47 @@ def test_nurse_and_recipient_pages(site: Site, page: Page) -> None:
     check(page, "recipient")
     page.goto(f"{site.base}/p/{site.code}/transparency")
     check(page, "recipient-transparency")
+
+
+def manage_log_in(page: Page, base: str, username: str) -> None:
+    """On the screens' own login form (the night console lets only care staff in)."""
+    page.goto(f"{base}/manage")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("navigation")).to_contain_text("Rum och kameror")
+
+
+def test_manage_pages(site: Site, page: Page) -> None:
+    page.goto(f"{site.base}/manage")
+    expect(page.get_by_label("Användarnamn")).to_be_visible()
+    check(page, "manage-login")
+
+    manage_log_in(page, site.base, "sara")
+    expect(page.get_by_role("heading", name="Brukare", exact=True)).to_be_visible()
+    check(page, "manage-recipients")
+    page.goto(f"{site.base}/manage/recipients/{site.recipient_id}")
+    expect(page.locator("#details")).to_be_visible()
+    check(page, "manage-recipient")
+    page.goto(f"{site.base}/manage/recipients/{site.recipient_id}/consent-summary")
+    check(page, "manage-summary")
+    page.goto(f"{site.base}/manage/staff")
+    check(page, "manage-staff")
+    page.goto(f"{site.base}/manage/nodes")
+    check(page, "manage-nodes")
+    page.goto(f"{site.base}/manage/nodes/n1/zones")
+    check(page, "manage-denied")
+    page.goto(f"{site.base}/manage/recipients/{site.recipient_id}?lang=en")
+    check(page, "manage-recipient-en")
+    page.goto(f"{site.base}/manage/recipients/{site.recipient_id}?lang=sv")
+    page.get_by_role("button", name="Ersätt koden och skriv ut nytt kort").click()
+    expect(page.locator("#print-card")).to_be_visible()
+    check(page, "manage-card")
+
+    page.context.clear_cookies()
+    manage_log_in(page, site.base, "olle")
+    check(page, "manage-nodes-ops")
+    page.goto(f"{site.base}/manage/nodes/n1/zones")
+    page.get_by_role("button", name="Visa rummet (integritetsskyddad bild)").click()
+    expect(page.locator("#zone-still-status")).to_contain_text("Kameran gav ingen bild")
+    check(page, "manage-zones")

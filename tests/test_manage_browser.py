@@ -237,6 +237,10 @@ def test_ops_pair_a_node_and_draw_a_bed_that_the_running_node_uses(
             shoot(page, f"manage-nodes-{size}")
             row.get_by_role("link").click()
 
+            page.get_by_role("button", name="Visa rummet (integritetsskyddad bild)").click()
+            expect(page.locator("#zone-still-status")).to_contain_text("Rummet visas kraftigt suddigt.")
+            expect(page.locator("#zone-canvas")).to_have_attribute("data-still", "heavy_blur")
+            expect(page.locator("#zone-schematic")).to_be_hidden()
             page.get_by_label("Zonens namn").fill("säng")
             page.get_by_label("Sort").select_option("bed")
             page.get_by_role("button", name="Ny zon").click()
@@ -258,6 +262,11 @@ def test_ops_pair_a_node_and_draw_a_bed_that_the_running_node_uses(
                     break
                 page.wait_for_timeout(100)
             assert found == {"säng"}, "the running node's rules use the bed drawn in the console"
+        page.reload()  # the node has gone: the editor says so and keeps the schematic
+        page.get_by_role("button", name="Visa rummet (integritetsskyddad bild)").click()
+        expect(page.locator("#zone-still-status")).to_contain_text("Kameran gav ingen bild")
+        expect(page.locator("#zone-schematic")).to_be_visible()
+        shoot(page, f"manage-zones-offline-{size}")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1024, 768), (390, 844)])

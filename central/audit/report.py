@@ -15,6 +15,8 @@ from privacy.audit import AuditRecord
 from privacy.consent_model import Consent
 
 LOOKIN_KINDS = ("lookin_authorized", "lookin_refused", "lookin_started", "lookin_stopped")
+STILL_KIND = "commissioning_still"
+"""Ops took one privacy-safe still of the room to draw its zones (`central.manage`): a look, shown as one."""
 
 
 @dataclass
@@ -66,6 +68,12 @@ def build_report(records: list[AuditRecord], versions: list[Consent], start: dat
     zone = versions[-1].zone if versions else home
     looks: dict[str, LookRow] = {}
     for record in records:
+        if record.kind == STILL_KIND:
+            looks[f"still-{record.seq}"] = LookRow(
+                lookin_id=f"still-{record.seq}", asked_at=record.at, staff=record.actor, action="installation",
+                reason=str(record.details.get("level", "")), allowed=True, started_at=record.at,
+                stopped_at=None, shown_s=None)
+            continue
         if record.kind not in LOOKIN_KINDS:
             continue
         lookin_id = str(record.details.get("lookin_id", ""))

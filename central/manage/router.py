@@ -9,6 +9,7 @@ remembered in a cookie.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, get_args
@@ -16,14 +17,16 @@ from typing import Annotated, Any, get_args
 import segno
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.audit import store as audit_store
 from central.consent import service as consent_service
 from central.dependencies import SESSION_COOKIE, DbDep, SettingsDep
 from central.i18n import Lang, pick_lang
+from central.lookins.hub import NodeUnavailableError
 from central.manage.samples import level_samples
 from central.manage.status import consent_status
 from central.night import service as night_service
@@ -31,13 +34,16 @@ from central.night.slots import Slot
 from central.nodes import service as nodes_service
 from central.nodes.models import CameraNode, Room
 from central.nodes.monitor import NodeMonitor
+from central.nodes.stills import StillDesk
 from central.pages import render
 from central.staff.models import Staff
 from central.staff.service import ROLES, staff_for_token
 from nattvakt.events import EventKind
+from nattvakt.lookin_protocol import STILL_LEVEL
 from nattvakt.night import night_of
-from nattvakt.types import PRIVACY_LEVELS
+from nattvakt.types import PRIVACY_LEVELS, Action
 from privacy.consent_model import Consent, GrantorRole
+from privacy.consent_policy import decide
 
 router = APIRouter(prefix="/manage", include_in_schema=False)
 LANG_COOKIE = "nattvakt_lang"
@@ -201,6 +207,34 @@ def zones(node_id: NodeId, page: PageDep, db: DbDep) -> Response:
     drawn = [z.model_dump(mode="json") for z in nodes_service.zones_of(db, node_id)]
     return page.html("manage_zones.html", node_id=node_id, room=room.name if room else None,
                      zones_json=json.dumps(drawn), zone_kinds=ZONE_KINDS)
+
+
+@router.post("/nodes/{node_id}/still")
+def still(node_id: NodeId, page: PageDep, db: DbDep, request: Request) -> Response:
+    """One privacy-safe still of the node's view (`STILL_LEVEL`), to draw the zones on the room. It is a look into
+    someone's room, so it is audited like a look-in (reason `installation`) and refused while the recipient's consent
+    lets the camera see nothing (withdrawn, paused, expired, none); the picture is never stored."""
+    if (refused := page.refusal(OPS)) is not None:
+        return refused
+    node = db.get(CameraNode, node_id)
+    if node is None or page.staff is None:
+        return JSONResponse({"detail": f"no camera node {node_id!r}"}, 404, headers=HEADERS)
+    if node.recipient_id is not None:  # the recipient's consent must let the camera look at all now
+        decision = decide(consent_service.current_consent(db, node.recipient_id), datetime.now(UTC), Action.DETECTION)
+        if not decision.allowed and decision.code != "detection_off":
+            audit_store.record(db, "commissioning_still_refused", page.staff.username, node.recipient_id,
+                               {"node_id": node_id, "code": decision.code, "reason": "installation"})
+            return JSONResponse({"detail": f"the consent does not allow a picture now: {decision.reason_text}",
+                                 "code": decision.code}, 409, headers=HEADERS)
+    desk: StillDesk = request.app.state.stills
+    try:
+        jpeg = from_thread.run(desk.ask, node_id, page.staff.username)
+    except NodeUnavailableError as exc:
+        return JSONResponse({"detail": str(exc), "code": "node_unavailable"}, 503, headers=HEADERS)
+    audit_store.record(db, "commissioning_still", page.staff.username, node.recipient_id,
+                       {"node_id": node_id, "level": STILL_LEVEL, "reason": "installation", "bytes": len(jpeg)})
+    return JSONResponse({"image": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"),
+                         "level": STILL_LEVEL}, headers=HEADERS)
 
 
 @router.post("/recipients/{recipient_id}/access-card")

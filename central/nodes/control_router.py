@@ -2,7 +2,7 @@
 
 A wrong or revoked token is refused before the socket opens (HTTP 403) and audited. On connect central sends the
 node its current signed consent copy and the zones drawn for it in the console (if any); then it relays look-in
-offers and closes, and receives answers and reports.
+offers and closes, and receives answers and reports (and the commissioning stills ops ask for).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from redis.exceptions import RedisError
 from central.audit import store as audit_store
 from central.lookins.hub import NodeHub, NodeLink
 from central.nodes.service import verify_node, zones_of
+from central.nodes.stills import StillDesk
 from nattvakt.consent_transport import copy_key
-from nattvakt.lookin_protocol import CONTROL_PATH, TO_CENTRAL, ConsentCopyNotice, ZonesNotice
+from nattvakt.lookin_protocol import CONTROL_PATH, TO_CENTRAL, ConsentCopyNotice, Still, ZonesNotice
 from nattvakt.settings import ZoneSettings
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,10 @@ async def node_channel(websocket: WebSocket, node_id: str) -> None:
                 message = TO_CENTRAL.validate_json(raw)
             except ValidationError as exc:
                 log.error("node %s sent an unreadable message (%s): %.120s", node_id, exc.errors()[0]["msg"], raw)
+                continue
+            if isinstance(message, Still):  # a commissioning still ops asked for (`central.nodes.stills`)
+                stills: StillDesk = websocket.app.state.stills
+                stills.deliver(node_id, message)
                 continue
             await hub.on_message(link, message)
     except WebSocketDisconnect:

@@ -245,6 +245,34 @@ function zoneEditor(root) {
     zones[current].polygon.push(point(ev));
     draw();
   });
+  // A privacy-safe still of the room behind the zones (asked of the node through central, audited, never stored);
+  // when the camera cannot give one, the schematic stays and the page says why.
+  const stillButton = root.querySelector("#zone-still");
+  stillButton.addEventListener("click", async () => {
+    const stillStatus = root.querySelector("#zone-still-status");
+    const image = root.querySelector("#zone-still-image");
+    stillButton.disabled = true;
+    stillStatus.textContent = root.dataset.msgStillWaiting;
+    try {
+      const response = await fetch(`/manage/nodes/${encodeURIComponent(root.dataset.nodeId)}/still`, {
+        method: "POST", credentials: "same-origin",
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok || !answer.image) {
+        stillStatus.textContent = `${root.dataset.msgStillOffline} (${answer.detail || response.status})`;
+        return;
+      }
+      image.setAttribute("href", answer.image);
+      image.removeAttribute("display");
+      root.querySelector("#zone-schematic").setAttribute("display", "none");
+      svg.dataset.still = answer.level;
+      stillStatus.textContent = root.dataset.msgStillShown;
+    } catch (err) {
+      stillStatus.textContent = `${root.dataset.msgStillOffline} (${err})`;
+    } finally {
+      stillButton.disabled = false;
+    }
+  });
   root.querySelector("#zone-save").addEventListener("click", async () => {
     const error = root.querySelector("[data-error-for=zones]");
     error.textContent = "";
