@@ -284,7 +284,9 @@ async def measure(base: str, redis_url: str, master: bytes, central_pid: int, n_
     nodes = [SimNode(f"scale-{i:03d}", f"rum-{i:03d}", master, control.format(node_id=f"scale-{i:03d}"),
                      redis_url, answer_sdp) for i in range(n_nodes)]
     rooms = nodes[:min(LOOKIN_ROOMS, n_nodes)]
-    bus = aioredis.from_url(redis_url, decode_responses=True, max_connections=64)
+    # Blocking: more publishers than connections wait their turn instead of failing (MaxConnectionsError).
+    bus = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
+        redis_url, decode_responses=True, max_connections=200, timeout=None))
     async with httpx.AsyncClient(base_url=base, timeout=30) as nurse, \
             httpx.AsyncClient(base_url=base, timeout=30) as night:
         for client, user in ((nurse, "sara"), (night, "nils")):
