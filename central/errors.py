@@ -5,7 +5,8 @@ CentralError
 ├── ConflictError (central.consent.service, also a ValueError): a change does not fit the current state.
 ├── ScheduleError (central.night.service, also a ValueError): a check-in time consent does not cover.
 ├── AuditStoreError (central.audit.store, also a RuntimeError): the audit trail could not be appended to.
-└── NodeUnavailableError (central.lookins.hub, also a RuntimeError): a node is not connected or did not answer.
+├── NodeUnavailableError (central.lookins.records, also a RuntimeError): a node is not connected or did not answer.
+└── NodeBusyError (central.lookins.records, also a RuntimeError): a node already shows all the look-ins it allows.
 """
 
 from __future__ import annotations
