@@ -1,13 +1,17 @@
 """Any central instance opens any look-in: two real central processes on one Redis and one database, a node (real
-capture of real footage) whose control channel is on the first, and staff whose requests land on the second. The
+capture of real footage) whose control channel is on one of them, and staff whose requests land on the other. The
 offer, the node's answer, the state polls and the close travel between the instances through Redis
-(`central.lookins.relay`); an aiortc viewer in the browser's place gets the frames.
+(`central.lookins.relay`); an aiortc viewer in the browser's place gets the frames. And when the instance holding
+the node's channel dies, the node reconnects (through a round-robin balancer) to the other, which takes its live
+look-in over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,7 +33,8 @@ from nattvakt.events import Event, Severity
 from nattvakt.redis_server import RedisServer, free_port
 from nattvakt.settings import CentralSettings, NodeSettings, Settings
 from tests.lookin_parts import Viewer, camera, face_clip
-from tests.processes import nattvakt_env, running
+from tests.processes import nattvakt_env, spawn, stop, wait_http
+from tests.tcp_balancer import balancer
 from tests.test_lookin_central import PASSWORD, logged_in, terms
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
@@ -44,6 +49,8 @@ class Pair:
     far: httpx.AsyncClient
     """Night staff on the other instance."""
     runtime: LookinRuntime
+    centrals: dict[str, subprocess.Popen[bytes]]
+    """Instance name -> its process."""
 
     def publish(self, event: Event) -> None:
         client = redis.Redis.from_url(self.settings.redis_url_or_default())
@@ -72,13 +79,14 @@ class Pair:
         return [row for row in rows if row[1].get("lookin_id") == lookin_id]
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pair]:
-    tmp: Path = tmp_path_factory.mktemp("two-centrals")
+@contextlib.asynccontextmanager
+async def two_centrals(redis_server: RedisServer, tmp: Path, node_port: int | None = None) -> AsyncIterator[Pair]:
+    """central-a and central-b; the node connects to central-a, or to `node_port` (a balancer in front of both).
+    `near` is staff on the instance holding the node's channel, `far` on the other."""
     ports = free_port(), free_port()
     settings = Settings(
         redis_url=redis_server.url, database_url=f"sqlite:///{tmp / 'nattvakt.db'}", data_dir=tmp,
-        events_stream="two:events", central=CentralSettings(port=ports[0], lookin_answer_timeout_s=5),
+        events_stream="two:events", central=CentralSettings(port=node_port or ports[0], lookin_answer_timeout_s=5),
         node=NodeSettings(node_id=NODE, room="rum-7", fps=10, lookin_ice_timeout_s=5),
     )
     engine, sessions = open_store(settings.database_url)
@@ -92,30 +100,57 @@ async def pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFacto
                             events_stream=settings.events_stream, central__port=str(port),
                             central__instance=instance, central__lookin_answer_timeout_s="5")
 
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
-    with running(["central"], env("central-a", ports[0]), tmp / "central-a.log", health_url=f"{bases[0]}/healthz"), \
-            running(["central"], env("central-b", ports[1]), tmp / "central-b.log", health_url=f"{bases[1]}/healthz"):
-        nurse = await logged_in(bases[1], "sara")
-        near, far = await logged_in(bases[0], "nils"), await logged_in(bases[1], "nils")
+    bases = {"central-a": f"http://127.0.0.1:{ports[0]}", "central-b": f"http://127.0.0.1:{ports[1]}"}
+    async with contextlib.AsyncExitStack() as stack:
+        centrals = {name: spawn(["central"], env(name, port), tmp / f"{name}.log")
+                    for name, port in zip(bases, ports, strict=True)}
+        for name, process in centrals.items():
+            stack.callback(stop, process)
+            # Two cold starts at once on a shared 2-core machine: allow them more than the usual 30 s.
+            await asyncio.to_thread(wait_http, f"{bases[name]}/healthz", process, tmp / f"{name}.log", 120)
+        if node_port is not None:
+            await stack.enter_async_context(balancer(node_port, list(ports)))
+        nurse = await logged_in(bases["central-b"], "sara")
         rid = (await nurse.post("/api/recipients", json={"name": "Greta", "room": "rum-7"})).json()["id"]
         assert (await nurse.post(f"/api/recipients/{rid}/consent", json=terms())).status_code == 201
         assert (await nurse.put(f"/api/nodes/{NODE}", json={"recipient_id": rid})).status_code == 200
         watcher = ConsentWatcher.for_node(settings, lambda _event: None)
         watcher.start()
         with camera(NODE, str(face_clip())) as pipeline:
-            runtime = LookinRuntime.for_node(settings, watcher, pipeline)  # its channel goes to central-a
+            runtime = LookinRuntime.for_node(settings, watcher, pipeline)
             runtime.start()
             await asyncio.wait_for(runtime.channel.connected.wait(), 10)
             for _ in range(100):
-                if watcher.copy is not None:
+                owner = await owner_of(settings)
+                if watcher.copy is not None and owner is not None:
                     break
                 await asyncio.sleep(0.05)
-            yield Pair(settings, near, far, runtime)
+            assert owner is not None, "the node's channel was never registered"
+            other = "central-b" if owner == "central-a" else "central-a"
+            near, far = await logged_in(bases[owner], "nils"), await logged_in(bases[other], "nils")
+            yield Pair(settings, near, far, runtime, centrals)
             await runtime.stop()
+            for client in (near, far):
+                await client.aclose()
         await watcher.stop()
-        for client in (nurse, near, far):
-            await client.aclose()
+        await nurse.aclose()
         redis.Redis.from_url(redis_server.url).delete(settings.events_stream)
+
+
+async def owner_of(settings: Settings) -> str | None:
+    """The instance that registered the node's channel (read as any instance reads it)."""
+    client = redis.Redis.from_url(settings.redis_url_or_default(), decode_responses=True)
+    try:
+        value = client.get(f"{settings.events_stream}:lookins:owner:{NODE}")
+    finally:
+        client.close()
+    return str(value).split(" ", 1)[0] if value else None
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def pair(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pair]:
+    async with two_centrals(redis_server, tmp_path_factory.mktemp("two-centrals")) as made:
+        yield made
 
 
 async def _opened(client: httpx.AsyncClient, viewer: Viewer, event: Event) -> dict[str, Any]:
@@ -198,3 +233,56 @@ async def test_a_node_no_instance_holds_is_refused_at_once(pair: Pair) -> None:
             assert time.monotonic() - started < 3.0, "no waiting for an answer that cannot come"
     finally:
         await viewer.close()
+
+
+async def test_the_node_follows_a_dying_instance_and_its_lookin_is_taken_over(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    async with two_centrals(redis_server, tmp_path_factory.mktemp("failover"), node_port=free_port()) as pair:
+        owner = await owner_of(pair.settings)
+        assert owner is not None
+        event = await pair.on_floor()
+        viewer = Viewer()
+        try:
+            body = await _opened(pair.far, viewer, event)
+            lookin_id = body["lookin_id"]
+            pair.centrals[owner].kill()  # dies without closing anything
+            pair.centrals[owner].wait(10)
+            died = time.monotonic()
+            while await owner_of(pair.settings) in (owner, None):  # the node reconnected to the survivor
+                assert time.monotonic() - died < 10, "the node did not reach the other instance within 10 s"
+                await asyncio.sleep(0.1)
+            # The look-in went on at the node (media never passed through central); the survivor carries it now.
+            for _ in range(50):
+                if (await _state(pair.far, lookin_id))["live"]:
+                    break
+                await asyncio.sleep(0.1)
+            assert await _state(pair.far, lookin_id) == {"lookin_id": lookin_id, "live": True}
+            frames = len(viewer.arrivals)
+            await asyncio.sleep(1.0)
+            assert len(viewer.arrivals) > frames, "frames keep coming after the instance died"
+            assert (await pair.far.post(f"/api/lookins/{lookin_id}/close")).status_code == 202
+            await asyncio.wait_for(viewer.ended.wait(), 5)
+        finally:
+            await viewer.close()
+        for _ in range(100):
+            stops = [d for kind, d in pair.audit(lookin_id) if kind == "lookin_stopped"]
+            if stops:
+                break
+            await asyncio.sleep(0.1)
+        assert [d["why"] for d in stops] == ["closed"], "the survivor recorded the stop of the look-in it took over"
+        # And a new look-in opens through the survivor.
+        again = await _event_on(pair, pair.far)
+        second = Viewer()
+        try:
+            reopened = await _opened(pair.far, second, again)
+            assert (await pair.far.post(f"/api/lookins/{reopened['lookin_id']}/close")).status_code == 202
+        finally:
+            await second.close()
+
+
+async def _event_on(pair: Pair, client: httpx.AsyncClient) -> Event:
+    event = Event(node=NODE, room="rum-7", kind="on_floor", severity=Severity.HIGH)
+    pair.publish(event)
+    await pair.event_listed(client, event)
+    return event

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -130,6 +131,7 @@ class NodeHub:
             except RedisError as exc:  # look-ins through this instance still work; through others, not yet
                 log.warning("node %s: cannot register its channel for other instances (Redis: %s)",
                             link.node_id, exc)
+            await self._take_over(link, message.active)
             # Stops the node queued while away arrive right after its hello; what is still unaccounted for then
             # ended without word (the node restarted): record it, or the room would stay "busy" for ever.
             known = {i for i, lookin in self.lookins.items() if lookin.node_id == link.node_id} - set(message.active)
@@ -141,6 +143,8 @@ class NodeHub:
                 future.set_result(message)
             return
         lookin = self.lookins.get(message.lookin_id)
+        if lookin is None and isinstance(message, Stopped):  # it ran on an instance that has gone since
+            lookin = await self._recorded(message.lookin_id)
         if lookin is None or lookin.node_id != link.node_id:
             log.warning("node %s reported %s for unknown look-in %s", link.node_id, message.type, message.lookin_id)
             return
@@ -155,6 +159,30 @@ class NodeHub:
                 "started": message.started,
                 "started_at": lookin.started_at.isoformat() if lookin.started_at else None,
             })
+
+    async def _recorded(self, lookin_id: str) -> LiveLookin | None:
+        try:
+            record = await self.relay.live(lookin_id)
+        except RedisError as exc:
+            log.warning("cannot read look-in %s's record (Redis: %s)", lookin_id, exc)
+            return None
+        return record.lookin if record is not None else None
+
+    async def _take_over(self, link: NodeLink, active: Sequence[str]) -> None:
+        """The node's live look-ins that another instance carried (it went away, the node reconnected here): this
+        instance carries them now, so closes, expired reasons and their stop records work as before."""
+        for lookin_id in active:
+            if lookin_id in self.lookins:
+                continue
+            lookin = await self._recorded(lookin_id)
+            if lookin is None or lookin.node_id != link.node_id:
+                continue
+            self.lookins[lookin_id] = lookin
+            try:
+                await self.relay.mark_live(lookin, None)
+            except RedisError as exc:
+                log.warning("look-in %s taken over, not recorded for other instances (Redis: %s)", lookin_id, exc)
+            log.info("look-in %s on node %s taken over from another instance", lookin_id, link.node_id)
 
     async def _reconcile(self, unaccounted: set[str]) -> None:
         """Look-ins central knew of when the node said hello, which the node does not have: after a grace period for
@@ -224,7 +252,7 @@ class NodeHub:
             self.lookins.pop(lookin.lookin_id, None)
             return reply
         try:
-            await self.relay.mark_live(lookin.lookin_id, reply.max_duration_s)
+            await self.relay.mark_live(lookin, reply.max_duration_s)
         except RedisError as exc:  # polls through this instance still see it
             log.warning("look-in %s not recorded for other instances (Redis: %s)", lookin.lookin_id, exc)
         return reply

@@ -42,6 +42,14 @@ return 0
 """
 
 
+class LiveRecord(BaseModel):
+    """A live look-in as every instance can read it: who carries it, and what the audit trail needs of it (so the
+    instance a node reconnects to can take it over, and record its stop)."""
+
+    instance: str
+    lookin: LiveLookin
+
+
 class RelayedOffer(BaseModel):
     """To the owner: relay this offer to the node, and reply on `reply_to`'s channel."""
 
@@ -118,8 +126,23 @@ class InstanceRelay:
         value = await self._redis.get(self._owner_key(node_id))
         return str(value).split(" ", 1)[0] if value else None
 
-    async def mark_live(self, lookin_id: str, max_duration_s: float) -> None:
-        await self._redis.set(self._live_key(lookin_id), self.instance, ex=int(max_duration_s) + LIVE_MARGIN_S)
+    async def mark_live(self, lookin: LiveLookin, max_duration_s: float | None) -> None:
+        """Record a look-in this instance carries; `max_duration_s` None: a take-over, the record keeps its expiry."""
+        record = LiveRecord(instance=self.instance, lookin=lookin).model_dump_json()
+        if max_duration_s is None:
+            await self._redis.set(self._live_key(lookin.lookin_id), record, keepttl=True, xx=True)
+        else:
+            await self._redis.set(self._live_key(lookin.lookin_id), record, ex=int(max_duration_s) + LIVE_MARGIN_S)
+
+    async def live(self, lookin_id: str) -> LiveRecord | None:
+        raw = await self._redis.get(self._live_key(lookin_id))
+        if not raw:
+            return None
+        try:
+            return LiveRecord.model_validate_json(raw)
+        except ValidationError as exc:
+            log.error("unreadable live look-in record %s: %s", lookin_id, exc.errors()[0]["msg"])
+            return None
 
     async def mark_ended(self, lookin_id: str, why: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -129,11 +152,11 @@ class InstanceRelay:
 
     async def state(self, lookin_id: str) -> tuple[str | None, str | None]:
         """(the instance carrying the look-in if it is live, why it ended if it has); both None when unknown."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.get(self._live_key(lookin_id))
-            pipe.get(self._ended_key(lookin_id))
-            live, ended = await pipe.execute()
-        return (str(live) if live else None), (str(ended) if ended else None)
+        record = await self.live(lookin_id)
+        if record is not None:
+            return record.instance, None
+        ended = await self._redis.get(self._ended_key(lookin_id))
+        return None, (str(ended) if ended else None)
 
     # --- forwarding to the owner ----------------------------------------------------------------------------
 
