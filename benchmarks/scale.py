@@ -291,6 +291,12 @@ async def follow_feed(base: str, cookies: httpx.Cookies, run: Run, ready: asynci
                     run.event_ms.append((received - float(details["t"])) * 1000)
 
 
+async def own_login(base: str) -> httpx.Cookies:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        (await client.post("/api/login", json={"username": "nils", "password": PASSWORD})).raise_for_status()
+        return client.cookies
+
+
 async def consent_rooms(nurse: httpx.AsyncClient, nodes: list[SimNode]) -> None:
     for node in nodes:
         made = await nurse.post("/api/recipients", json={"name": f"Bench {node.room}", "room": node.room})
@@ -353,7 +359,9 @@ async def measure(base: str, redis_url: str, master: bytes, central_pid: int, n_
             (await client.post("/api/login", json={"username": user, "password": PASSWORD})).raise_for_status()
         await consent_rooms(nurse, rooms)
         ready = [asyncio.Event() for _ in range(consoles)]
-        feeds = [asyncio.create_task(follow_feed(base, night.cookies, run, r)) for r in ready]
+        logins = [night.cookies] + [await own_login(base) for _ in range(consoles - 1)]  # a nurse each
+        feeds = [asyncio.create_task(follow_feed(base, cookies, run, r))
+                 for cookies, r in zip(logins, ready, strict=True)]
         lag = asyncio.create_task(watch_loop_lag(run))
         try:
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 10 + consoles)

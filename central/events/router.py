@@ -8,9 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from sqlalchemy.orm import Session, sessionmaker
 
 from central.consent.live import ConsentNews
 from central.dependencies import (
@@ -24,10 +22,9 @@ from central.dependencies import (
     current_staff,
 )
 from central.events.bus_state import BusState, bus_state
-from central.events.feed import EventFeed, FeedItem
+from central.events.feed import FeedItem
 from central.events.schemas import FeedEntry
-from central.lookins.offer import offer_now
-from central.staff.service import staff_for_token
+from central.events.stream_gate import StreamGate, offered
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/events", tags=["events"])
@@ -48,27 +45,10 @@ def _entry(item: FeedItem) -> FeedEntry:
     return FeedEntry(event=item.event, acknowledged_by=item.acknowledged_by)
 
 
-def _offered(db: Session, feed: EventFeed, item: FeedItem) -> FeedEntry:
-    """The entry with whether consent allows a look-in on it now (the page offers "Titta in" only then)."""
-    return FeedEntry(event=item.event, acknowledged_by=item.acknowledged_by,
-                     lookin=offer_now(db, feed, event_id=item.event.id))
-
-
 @router.get("")
 def list_events(feed: FeedDep, db: DbDep, _staff: CareStaffDep) -> list[FeedEntry]:
     """Recent events, newest first, each with whether a look-in on it is allowed now."""
-    return [_offered(db, feed, item) for item in feed.recent()]
-
-
-def _checked_and_rendered(sessions: sessionmaker[Session], token: str, feed: EventFeed,
-                          items: list[FeedItem]) -> list[FeedEntry] | None:
-    """The items as the console shows them, or None once the login session is gone; one short database session
-    (one checkout, one query for the login) for a whole batch, so a busy bus costs a round trip per batch, not three
-    per event."""
-    with sessions() as db:
-        if staff_for_token(db, token) is None:
-            return None
-        return [_offered(db, feed, item) for item in items]
+    return [offered(db, feed, item) for item in feed.recent()]
 
 
 def stream_login(request: Request) -> str:
@@ -89,7 +69,7 @@ async def stream_events(
     for longer knows it has lost central. Ends with a `session_ended` event once the session is logged out, expired,
     or its password reset.
     """
-    sessions = request.app.state.sessionmaker
+    gate: StreamGate = request.app.state.stream_gate
     news: ConsentNews = request.app.state.consent_news
     loop = asyncio.get_running_loop()
     queue = feed.subscribe()
@@ -112,7 +92,7 @@ async def stream_events(
                 while len(items) < STREAM_BATCH and not queue.empty():  # what piled up meanwhile goes together
                     items.append(queue.get_nowait())
             if items or heard in done or loop.time() >= next_check:
-                entries = await run_in_threadpool(_checked_and_rendered, sessions, token, feed, items)
+                entries = await gate.check_and_render(token, items)
                 if entries is None:
                     yield ServerSentEvent(data={"reason": "logged_out"}, event="session_ended")
                     return
