@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.events.feed import EventFeed, FeedItem
 from central.events.schemas import FeedEntry
 from central.lookins.offer import offer_now
-from central.staff.service import staff_for_token
+from central.staff.service import live_tokens
 
 Rendered = list[FeedEntry] | None
 """The items as the console shows them, or None once the stream's login session is gone."""
@@ -40,11 +40,11 @@ def offered(db: Session, feed: EventFeed, item: FeedItem) -> FeedEntry:
 
 def _round(sessions: sessionmaker[Session], feed: EventFeed, requests: list[_Request]) -> list[Rendered]:
     with sessions() as db:
-        valid = {token: staff_for_token(db, token) is not None for token in {r.token for r in requests}}
+        live = live_tokens(db, {request.token for request in requests})
         shown: dict[tuple[str, int, str | None], FeedEntry] = {}
         answers: list[Rendered] = []
         for request in requests:
-            if not valid[request.token]:
+            if request.token not in live:
                 answers.append(None)
                 continue
             entries = []
