@@ -29,6 +29,7 @@ from camera_node.lookin_runtime import LookinRuntime
 from central.audit.models import AuditEntry
 from central.db import open_store
 from central.staff.service import upsert_staff
+from nattvakt.consent_transport import copy_key
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import RedisServer, free_port
 from nattvakt.settings import CentralSettings, NodeSettings, Settings
@@ -86,9 +87,12 @@ async def two_centrals(redis_server: RedisServer, tmp: Path, node_port: int | No
     ports = free_port(), free_port()
     settings = Settings(
         redis_url=redis_server.url, database_url=f"sqlite:///{tmp / 'nattvakt.db'}", data_dir=tmp,
-        events_stream="two:events", central=CentralSettings(port=node_port or ports[0], lookin_answer_timeout_s=5),
+        events_stream=f"{tmp.name}:events",  # its own stream: nothing left over from another pair of centrals
+        central=CentralSettings(port=node_port or ports[0], lookin_answer_timeout_s=5),
         node=NodeSettings(node_id=NODE, room="rum-7", fps=10, lookin_ice_timeout_s=5),
     )
+    # A signed copy left by another pair is signed with that pair's master key: the node must not keep it.
+    redis.Redis.from_url(redis_server.url).delete(copy_key(NODE))
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
         upsert_staff(db, "sara", PASSWORD, "nurse_admin")
@@ -102,11 +106,11 @@ async def two_centrals(redis_server: RedisServer, tmp: Path, node_port: int | No
 
     bases = {"central-a": f"http://127.0.0.1:{ports[0]}", "central-b": f"http://127.0.0.1:{ports[1]}"}
     async with contextlib.AsyncExitStack() as stack:
-        centrals = {name: spawn(["central"], env(name, port), tmp / f"{name}.log")
-                    for name, port in zip(bases, ports, strict=True)}
-        for name, process in centrals.items():
+        centrals: dict[str, subprocess.Popen[bytes]] = {}
+        for name, port in zip(bases, ports, strict=True):  # one after the other: the first makes the master key
+            centrals[name] = process = spawn(["central"], env(name, port), tmp / f"{name}.log")
             stack.callback(stop, process)
-            # Two cold starts at once on a shared 2-core machine: allow them more than the usual 30 s.
+            # A cold start on a shared, loaded 2-core machine: allow more than the usual 30 s.
             await asyncio.to_thread(wait_http, f"{bases[name]}/healthz", process, tmp / f"{name}.log", 120)
         if node_port is not None:
             await stack.enter_async_context(balancer(node_port, list(ports)))
