@@ -1,6 +1,17 @@
 """Scale benchmark: many simulated camera nodes against one real central, one Redis and one PostgreSQL.
 
-`python -m benchmarks.scale` or `nattvakt bench scale`. Starts a private redis-server, a fresh PostgreSQL database
+`python -m benchmarks.scale` or `nattvakt bench scale [--profile stress|realistic]`. Two load profiles:
+
+- *stress* (the default, 200 nodes unless `--nodes`): every node publishes one motion event every 2 s, one console
+  follows the feed. Budgets `[scale.*]`.
+- *realistic* (1,000 nodes unless `--nodes`): a night in a municipality. Every node beats every 5 s and has its
+  control channel open; a room has a handful of events a night (one motion event per `NIGHT_EVENT_S` on average, at
+  random); and a whole unit (`UNIT_ROOMS` rooms) wakes up together every `BURST_EVERY_S`, each of its rooms sending
+  a bed exit (open, then ended a few seconds later, both revisions shown) and a motion event within a few seconds.
+  Only the bursts are more frequent than in a real night, so that a one-minute window holds several. `CONSOLES`
+  consoles follow the feed, and every event's latency is taken at every one of them. Budgets `[scale_realistic.*]`.
+
+Starts a private redis-server, a fresh PostgreSQL database
 on 127.0.0.1:5432 (dropped at the end) and one real central (`nattvakt central`, uvicorn). This process simulates
 the nodes, without video: each keeps the real control channel (`camera_node.control_channel.ControlChannel`, its
 own derived token) open to central, beats through the real `HeartbeatSender`, and publishes motion events with the
@@ -56,7 +67,19 @@ STREAM = "scale:events"
 PASSWORD = "skala-lösenord-123"
 LOOKIN_ROOMS = 8
 EVENT_INTERVAL_S = 2.0
+"""Stress: each node's steady event interval."""
 HEARTBEAT_S = 5.0
+NIGHT_EVENT_S = 7200.0
+"""Realistic: mean time between a room's own events (five in a ten-hour night)."""
+UNIT_ROOMS = 20
+BURST_EVERY_S = 10.0
+"""Realistic: a unit of this many rooms wakes up together this often."""
+BURST_SPREAD_S = 3.0
+BED_EXIT_ENDS_AFTER_S = 4.0
+CONSOLES = 20
+"""Realistic: open consoles following the feed."""
+PROFILES = {"stress": ("scale", 200, 1), "realistic": ("scale_realistic", 1000, CONSOLES)}
+"""Profile -> (budgets section, default nodes, default consoles)."""
 
 
 class SetupError(RuntimeError):
@@ -69,9 +92,10 @@ class Run:
 
     run_id: str
     event_ms: list[float] = field(default_factory=list)
+    """Each measured event revision's latency at each console."""
     signalling_ms: list[float] = field(default_factory=list)
     sent: int = 0
-    """Events published in the measured window (marked so in their details)."""
+    """Event revisions published in the measured window (marked so in their details)."""
     lookin_failures: list[str] = field(default_factory=list)
     seen: dict[str, asyncio.Event] = field(default_factory=dict)
     measuring: bool = False
@@ -182,23 +206,60 @@ class SimNode:
         await self.heartbeat.stop()
 
 
-async def publish_events(node: SimNode, bus: aioredis.Redis, run: Run, until: float) -> None:
-    """One motion event every EVENT_INTERVAL_S, at a random phase, on an absolute schedule (no drift)."""
-    script = idempotent_xadd(bus)
+async def publish(bus: aioredis.Redis, run: Run, node: SimNode, event: Event) -> None:
+    """XADD one revision, signed as `node`, stamped with its send time and whether it falls in the measured window."""
+    measured = run.measuring
+    stamped = event.model_copy(update={"details": {**event.details, "t": time.time(), "run": run.run_id,
+                                                   "measured": measured}})
+    await publish_once(bus, idempotent_xadd(bus), STREAM, stamped, 100_000, node.sign)
+    if measured:
+        run.sent += 1
+
+
+def motion(node: SimNode) -> Event:
+    return Event(node=node.node_id, room=node.room, kind="motion", severity=Severity.INFO, state="ended")
+
+
+async def steady_events(node: SimNode, bus: aioredis.Redis, run: Run, until: float) -> None:
+    """Stress: one motion event every EVENT_INTERVAL_S, at a random phase, on an absolute schedule (no drift)."""
     due = time.monotonic() + random.uniform(0, EVENT_INTERVAL_S)
-    n = 0
     while True:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         if time.monotonic() >= until:
             return
-        n += 1
-        measured = run.measuring
-        event = Event(node=node.node_id, room=node.room, kind="motion", severity=Severity.INFO, state="ended",
-                      details={"t": time.time(), "run": run.run_id, "n": n, "measured": measured})
-        await publish_once(bus, script, STREAM, event, 100_000, node.sign)
-        if measured:
-            run.sent += 1
+        await publish(bus, run, node, motion(node))
         due += EVENT_INTERVAL_S
+
+
+async def night_events(node: SimNode, bus: aioredis.Redis, run: Run, until: float) -> None:
+    """Realistic: a room's own events, at random (a Poisson process of a handful a night)."""
+    due = time.monotonic() + random.expovariate(1 / NIGHT_EVENT_S)
+    while due < until:
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        await publish(bus, run, node, motion(node))
+        due += random.expovariate(1 / NIGHT_EVENT_S)
+
+
+async def wake_up(node: SimNode, bus: aioredis.Redis, run: Run) -> None:
+    """One room of a waking unit: out of bed (open, then ended), and motion."""
+    await asyncio.sleep(random.uniform(0, BURST_SPREAD_S))
+    bed_exit = Event(node=node.node_id, room=node.room, kind="bed_exit", severity=Severity.MEDIUM)
+    await publish(bus, run, node, bed_exit)
+    await asyncio.sleep(random.uniform(0, BURST_SPREAD_S))
+    await publish(bus, run, node, motion(node))
+    await asyncio.sleep(BED_EXIT_ENDS_AFTER_S)
+    await publish(bus, run, node, bed_exit.model_copy(update={"state": "ended", "seq": bed_exit.seq + 1}))
+
+
+async def unit_bursts(nodes: list[SimNode], bus: aioredis.Redis, run: Run, until: float) -> None:
+    """Realistic: every BURST_EVERY_S a whole unit (UNIT_ROOMS neighbouring rooms) wakes up together."""
+    units = [nodes[i:i + UNIT_ROOMS] for i in range(0, len(nodes), UNIT_ROOMS)]
+    waking: list[asyncio.Task[None]] = []
+    await asyncio.sleep(random.uniform(0, BURST_EVERY_S))
+    while time.monotonic() < until - BURST_SPREAD_S * 2 - BED_EXIT_ENDS_AFTER_S:
+        waking.extend(asyncio.create_task(wake_up(node, bus, run)) for node in random.choice(units))
+        await asyncio.sleep(BURST_EVERY_S)
+    await asyncio.gather(*waking)
 
 
 async def watch_loop_lag(run: Run) -> None:
@@ -226,11 +287,16 @@ async def follow_feed(base: str, cookies: httpx.Cookies, run: Run, ready: asynci
                 received = time.time()
                 event = json.loads(line[5:])["event"]
                 details = event.get("details") or {}
-                if details.get("run") == run.run_id and event["kind"] == "motion":
-                    if details.get("measured"):
-                        run.event_ms.append((received - float(details["t"])) * 1000)
-                elif event["id"] in run.seen:
+                if event["id"] in run.seen:
                     run.seen[event["id"]].set()
+                elif details.get("run") == run.run_id and details.get("measured"):
+                    run.event_ms.append((received - float(details["t"])) * 1000)
+
+
+async def own_login(base: str) -> httpx.Cookies:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        (await client.post("/api/login", json={"username": "nils", "password": PASSWORD})).raise_for_status()
+        return client.cookies
 
 
 async def consent_rooms(nurse: httpx.AsyncClient, nodes: list[SimNode]) -> None:
@@ -279,24 +345,28 @@ async def lookin_loop(night: httpx.AsyncClient, bus: aioredis.Redis, rooms: list
 
 
 async def measure(base: str, redis_url: str, master: bytes, central_pid: int, n_nodes: int,
-                  seconds: float) -> dict[str, Any]:
+                  seconds: float, profile: str, consoles: int) -> dict[str, Any]:
     run = Run(secrets.token_hex(6))
     offer_sdp, answer_sdp = await sdp_pair()
     control = base.replace("http://", "ws://") + CONTROL_PATH
     nodes = [SimNode(f"scale-{i:03d}", f"rum-{i:03d}", master, control.format(node_id=f"scale-{i:03d}"),
                      redis_url, answer_sdp) for i in range(n_nodes)]
     rooms = nodes[:min(LOOKIN_ROOMS, n_nodes)]
-    bus = aioredis.from_url(redis_url, decode_responses=True, max_connections=64)
+    # Blocking: more publishers than connections wait their turn instead of failing (MaxConnectionsError).
+    bus = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
+        redis_url, decode_responses=True, max_connections=200, timeout=None))
     async with httpx.AsyncClient(base_url=base, timeout=30) as nurse, \
             httpx.AsyncClient(base_url=base, timeout=30) as night:
         for client, user in ((nurse, "sara"), (night, "nils")):
             (await client.post("/api/login", json={"username": user, "password": PASSWORD})).raise_for_status()
         await consent_rooms(nurse, rooms)
-        ready = asyncio.Event()
-        feed = asyncio.create_task(follow_feed(base, night.cookies, run, ready))
+        ready = [asyncio.Event() for _ in range(consoles)]
+        logins = [night.cookies] + [await own_login(base) for _ in range(consoles - 1)]  # a nurse each
+        feeds = [asyncio.create_task(follow_feed(base, cookies, run, r))
+                 for cookies, r in zip(logins, ready, strict=True)]
         lag = asyncio.create_task(watch_loop_lag(run))
         try:
-            await asyncio.wait_for(ready.wait(), 10)
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 10 + consoles)
             connect_started = time.monotonic()
             for node in nodes:
                 node.start()
@@ -311,7 +381,11 @@ async def measure(base: str, redis_url: str, master: bytes, central_pid: int, n_
             warmup_s = min(5.0, max(2.0, seconds / 6))
             began = time.monotonic()
             until = began + warmup_s + seconds
-            publishers = [asyncio.create_task(publish_events(n, bus, run, until)) for n in nodes]
+            if profile == "stress":
+                publishers = [asyncio.create_task(steady_events(n, bus, run, until)) for n in nodes]
+            else:
+                publishers = [asyncio.create_task(night_events(n, bus, run, until)) for n in nodes]
+                publishers.append(asyncio.create_task(unit_bursts(nodes, bus, run, until)))
             await asyncio.sleep(warmup_s)
             run.measuring = True
             cpu_before, window_start = cpu_seconds(central_pid), time.monotonic()
@@ -328,79 +402,94 @@ async def measure(base: str, redis_url: str, master: bytes, central_pid: int, n_
             await lookins
             run.measuring = False
             sent = run.sent
-            for _ in range(50):  # stragglers still on their way to the console
-                if len(run.event_ms) >= sent:
+            for _ in range(50):  # stragglers still on their way to the consoles
+                if len(run.event_ms) >= sent * consoles:
                     break
                 await asyncio.sleep(0.1)
-            if feed.done():
-                failed = None if feed.cancelled() else feed.exception()
-                raise SetupError(f"central's event stream ended during the run: {failed!r}")
+            for feed in feeds:
+                if feed.done():
+                    failed = None if feed.cancelled() else feed.exception()
+                    raise SetupError(f"central's event stream ended during the run: {failed!r}")
             connected = sum(n.channel.connected.is_set() for n in nodes)
             heartbeats = sum(n.heartbeat.sent for n in nodes)
         finally:
             lag.cancel()
-            feed.cancel()
-            with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-                await feed
+            for feed in feeds:
+                feed.cancel()
+                with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+                    await feed
             await asyncio.gather(*(n.stop() for n in nodes), return_exceptions=True)
             await bus.aclose()
     return {"run": run, "cpu": cpu, "rss": peak_rss, "sent": sent, "connected": connected,
-            "heartbeats": heartbeats, "connect_s": connect_s, "window_s": seconds, "own_cpu": own_cpu}
+            "heartbeats": heartbeats, "connect_s": connect_s, "window_s": seconds, "own_cpu": own_cpu,
+            "consoles": consoles}
 
 
 # -- budgets and the command ---------------------------------------------------------------------------------------
 
 
-def load_scale_budgets() -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-    """Latency budgets ([scale.event_latency], [scale.signalling]) and central's resource limits ([scale.central])."""
-    latency = load_budgets("scale", ("event_latency", "signalling"))
+def load_scale_budgets(section: str = "scale") -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Latency budgets ([<section>.event_latency], [<section>.signalling]) and central's resource limits
+    ([<section>.central]); the section is the profile's."""
+    latency = load_budgets(section, ("event_latency", "signalling"))
     try:
-        table = tomllib.loads(BUDGETS_PATH.read_text(encoding="utf-8")).get("scale", {}).get("central")
+        table = tomllib.loads(BUDGETS_PATH.read_text(encoding="utf-8")).get(section, {}).get("central")
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise BudgetError(f"cannot read budgets from {str(BUDGETS_PATH)!r}: {exc}") from exc
     if not isinstance(table, dict):
-        raise BudgetError(f"{str(BUDGETS_PATH)!r} has no budget for stage scale.central")
+        raise BudgetError(f"{str(BUDGETS_PATH)!r} has no budget for stage {section}.central")
     limits: dict[str, float] = {}
     for key in ("max_cpu_percent", "max_rss_mb"):
         value = table.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise BudgetError(f"budget scale.central.{key} must be a positive number, got {value!r}")
+            raise BudgetError(f"budget {section}.central.{key} must be a positive number, got {value!r}")
         limits[key] = float(value)
     return latency, limits
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nattvakt bench scale", description=__doc__.split("\n")[0])
-    parser.add_argument("--nodes", type=int, default=200, help="simulated camera nodes (default 200)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="stress",
+                        help="stress: 1 event / 2 s per node; realistic: a night's events and unit bursts "
+                             "(default stress)")
+    parser.add_argument("--nodes", type=int, help="simulated camera nodes (default 200 stress, 1000 realistic)")
+    parser.add_argument("--consoles", type=int, help="consoles following the feed (default 1 stress, 20 realistic)")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured steady window (default 60)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 nodes, 5 s")
     parser.add_argument("--admin-dsn", default=ADMIN_DSN,
                         help=f"PostgreSQL to create the throw-away database in (default {ADMIN_DSN!r})")
     parser.add_argument("--results", type=Path, help="also write the figures as JSON (for `nattvakt bench all`)")
     args = parser.parse_args(argv)
+    section, default_nodes, default_consoles = PROFILES[args.profile]
+    args.nodes = args.nodes if args.nodes is not None else default_nodes
+    args.consoles = args.consoles if args.consoles is not None else default_consoles
     if args.quick:
         args.nodes, args.seconds = 20, 5.0
-    if args.nodes < 1 or args.seconds <= 0:
-        parser.error("--nodes and --seconds must be positive")
+    if args.nodes < 1 or args.seconds <= 0 or args.consoles < 1:
+        parser.error("--nodes, --consoles and --seconds must be positive")
     try:
-        budgets, central_limits = load_scale_budgets()
+        budgets, central_limits = load_scale_budgets(section)
     except BudgetError as exc:
         print(f"bench scale: {exc}", file=sys.stderr)
         return 2
     load = os.getloadavg()[0]
-    print(f"load average {load:.2f} on {os.cpu_count()} cores; {args.nodes} simulated nodes, {args.seconds:g} s "
-          f"steady: 1 event / {EVENT_INTERVAL_S:g} s and 1 heartbeat / {HEARTBEAT_S:g} s per node")
+    what = (f"1 event / {EVENT_INTERVAL_S:g} s" if args.profile == "stress" else
+            f"a handful of events a night, a unit of {UNIT_ROOMS} rooms waking every {BURST_EVERY_S:g} s")
+    print(f"load average {load:.2f} on {os.cpu_count()} cores; {args.profile} profile, {args.nodes} simulated "
+          f"nodes, {args.consoles} console(s), {args.seconds:g} s steady: {what} and 1 heartbeat / {HEARTBEAT_S:g} s "
+          "per node")
     try:
         with tempfile.TemporaryDirectory(prefix="nattvakt-bench-scale-") as tmp_name, \
                 fresh_database(args.admin_dsn) as database_url:
-            figures = _run(Path(tmp_name), database_url, args.nodes, args.seconds)
+            figures = _run(Path(tmp_name), database_url, args.nodes, args.seconds, args.profile, args.consoles)
     except SetupError as exc:
         print(f"bench scale: setup failed: {exc}", file=sys.stderr)
         return 2
-    return _report(figures, budgets, central_limits, args.results, load)
+    return _report(figures, budgets, central_limits, args.results, load, section)
 
 
-def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float) -> dict[str, Any]:
+def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float, profile: str,
+         consoles: int) -> dict[str, Any]:
     from central.db import open_store
     from central.staff.service import upsert_staff
 
@@ -421,7 +510,8 @@ def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float) -> dict[str
                    consent_key=master, central__port=str(port), log_level="WARNING")
         central = start_central(env, base, tmp / "central.log")
         try:
-            return asyncio.run(measure(base, server.url, master.encode(), central.pid, n_nodes, seconds))
+            return asyncio.run(measure(base, server.url, master.encode(), central.pid, n_nodes, seconds, profile,
+                                       consoles))
         finally:
             central.terminate()
             try:
@@ -434,9 +524,9 @@ def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float) -> dict[str
 
 
 def _report(figures: dict[str, Any], budgets: dict[str, dict[str, float]], central_limits: dict[str, float],
-            results_path: Path | None, load: float) -> int:
+            results_path: Path | None, load: float, section: str = "scale") -> int:
     run: Run = figures["run"]
-    result = BenchResult("scale")
+    result = BenchResult(section)
     events = result.latency_stage("event_latency", run.event_ms, budgets["event_latency"])
     signalling = result.latency_stage("signalling", run.signalling_ms, budgets["signalling"])
     cpu, rss = figures["cpu"], figures["rss"]
@@ -446,11 +536,12 @@ def _report(figures: dict[str, Any], budgets: dict[str, dict[str, float]], centr
         Figure("rss_mb", round(rss, 1), "MB", central_limits["max_rss_mb"], False),
     )
     offered = figures["sent"] / figures["window_s"]
-    lost = figures["sent"] - len(run.event_ms)
+    consoles = figures["consoles"]
+    lost = figures["sent"] * consoles - len(run.event_ms)
     print(f"{figures['connected']} control channels open at the end (all connected in {figures['connect_s']:.1f} s); "
           f"{figures['heartbeats']} heartbeats sent")
-    print(f"events: {figures['sent']} sent in {figures['window_s']:g} s ({offered:.0f}/s), {len(run.event_ms)} "
-          f"reached the console ({lost} missing)")
+    print(f"events: {figures['sent']} sent in {figures['window_s']:g} s ({offered:.1f}/s), {len(run.event_ms)} "
+          f"arrivals at {consoles} console(s) ({lost} missing)")
     for stage, label in ((events, "XADD → console (SSE)"), (signalling, "look-in signalling POST → answer")):
         values = {f.name: f.value for f in stage.figures}
         print(f"  {label}: p50 {values['p50_ms']:.1f} ms   p99 {values['p99_ms']:.1f} ms   "
@@ -463,7 +554,8 @@ def _report(figures: dict[str, Any], budgets: dict[str, dict[str, float]], centr
           "busy, not only central)")
     if run.lookin_failures:
         print(f"  look-ins failed: {len(run.lookin_failures)}, e.g. {run.lookin_failures[0]}")
-    result.notes.update({"nodes": figures["connected"], "events offered per s": round(offered, 1),
+    result.notes.update({"nodes": figures["connected"], "consoles": consoles,
+                         "events offered per s": round(offered, 1),
                          "events missing": lost, "look-ins": len(run.signalling_ms),
                          "look-ins failed": len(run.lookin_failures), "heartbeats": figures["heartbeats"],
                          "simulated nodes' CPU %": round(figures["own_cpu"]),
@@ -471,7 +563,7 @@ def _report(figures: dict[str, Any], budgets: dict[str, dict[str, float]], centr
                          "load average at start": round(load, 2)})
     if results_path is not None:
         result.write(results_path)
-    broken = [f"scale.{s.stage} {f.name} {f.value:g} {f.unit} over {f.limit:g}"
+    broken = [f"{section}.{s.stage} {f.name} {f.value:g} {f.unit} over {f.limit:g}"
               for s in result.stages for f in s.figures if not f.ok and f.limit is not None]
     if not run.event_ms or not run.signalling_ms:
         broken.append("no event or look-in reached the console")

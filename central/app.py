@@ -32,6 +32,7 @@ from central.events import router as events
 from central.events.bus_state import BUS_DOWN_DETAIL
 from central.events.consumer import EventConsumer
 from central.events.feed import EventFeed
+from central.events.stream_gate import StreamGate
 from central.events.verification import EventVerifier, VerificationAlarm, central_signer
 from central.followup import router as followup
 from central.forwarding import router as push
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.sessionmaker = sessionmaker
         app.state.feed = feed
+        app.state.stream_gate = StreamGate(sessionmaker, feed)
         app.state.consumer = consumer
         consent_copies = open_consent_copies(settings, sessionmaker)
         app.state.consent_copies = consent_copies

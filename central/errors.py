@@ -8,7 +8,8 @@ CentralError
 ├── EscalationError (central.visits.errors, also a ValueError): a call or visit that does not fit the request.
 ├── TaskNotFoundError (central.visits.errors, also a LookupError): no call or visit with that id.
 ├── LoginRefused (central.staff.admission): a login attempt is not admitted now (rate limit, full queue).
-└── NodeUnavailableError (central.lookins.hub, also a RuntimeError): a node is not connected or did not answer.
+├── NodeUnavailableError (central.lookins.records, also a RuntimeError): a node is not connected or did not answer.
+└── NodeBusyError (central.lookins.records, also a RuntimeError): a node already shows all the look-ins it allows.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from central.audit import store as audit_store
 from central.consent import service
 from central.dependencies import CareStaffDep, SettingsDep
 from central.events.feed import EventFeed
-from central.lookins.hub import LiveLookin, NodeHub, NodeUnavailableError
+from central.lookins.hub import LiveLookin, NodeBusyError, NodeHub, NodeUnavailableError
 from central.lookins.offer import Target, refusal, target_of
 from central.lookins.schemas import LookinDecision, OpenLookinIn, OpenLookinOut
 from nattvakt.lookin_protocol import Offer, Refused
@@ -81,13 +81,13 @@ async def open_lookin(body: OpenLookinIn, request: Request, staff: CareStaffDep)
 
     if not decision.allowed or decision.level is None:
         raise refusal(403, decision.code, decision.reason_text)
-    if hub.viewers(target.node_id) >= hub.max_viewers(target.node_id):
-        raise await refused(409, "busy", f"someone is already looking in on room {target.room}")
     offer = Offer(lookin_id=lookin_id, sdp=body.sdp, action=target.action, reason=target.reason,
                   event_id=target.event_id, level=decision.level, max_duration_s=decision.max_duration_s,
                   staff=username)
     try:
-        reply = await hub.relay(lookin, offer)
+        reply = await hub.open(lookin, offer)  # through whichever central instance holds the node's channel
+    except NodeBusyError as exc:
+        raise await refused(409, "busy", str(exc)) from exc
     except NodeUnavailableError as exc:
         raise await refused(503, "node_unreachable", str(exc)) from exc
     if isinstance(reply, Refused):
@@ -111,9 +111,10 @@ def ice_servers(settings: SettingsDep, _staff: CareStaffDep) -> list[dict[str, o
 async def lookin_state(lookin_id: LookinId, request: Request, _staff: CareStaffDep) -> dict[str, object]:
     """Whether a look-in is still live, and if not, why it ended (the console polls this while it shows one)."""
     hub: NodeHub = request.app.state.lookin_hub
-    if lookin_id in hub.lookins:
+    live, why = await hub.state(lookin_id)
+    if live:
         return {"lookin_id": lookin_id, "live": True}
-    return {"lookin_id": lookin_id, "live": False, "why": hub.ended.get(lookin_id, "unknown")}
+    return {"lookin_id": lookin_id, "live": False, "why": why}
 
 
 @router.post("/{lookin_id}/close", status_code=status.HTTP_202_ACCEPTED)

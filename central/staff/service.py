@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -81,6 +82,19 @@ def staff_for_token(db: Session, token: str) -> Staff | None:
         db.commit()
         return None
     return db.get(Staff, row.staff_id)
+
+
+def live_tokens(db: Session, tokens: Collection[str]) -> set[str]:
+    """Those of `tokens` whose login session is still valid, as `staff_for_token` decides, in one query (the live
+    event streams re-check all their logins together before they send)."""
+    hashes = {token_hash(token): token for token in tokens}
+    if not hashes:
+        return set()
+    now = datetime.now(UTC)
+    rows = db.execute(select(LoginSession.token_hash, LoginSession.expires_at)
+                      .join(Staff, Staff.id == LoginSession.staff_id)
+                      .where(LoginSession.token_hash.in_(hashes))).all()
+    return {hashes[hashed] for hashed, expires in rows if aware(expires) >= now}
 
 
 def close_session(db: Session, token: str) -> None:
