@@ -5,7 +5,7 @@ the raw frame, handed on as boxes and keypoints only; (b) the private tier that 
 `privacy.heads`) and faces (CenterFace at ~320 px) mosaicked, boxes held across frames, then a light σ2 blur; and
 (c) only when something must leave the process, the outgoing tier: every head found from this frame's keypoints,
 from faces at a higher resolution, from the previous frame (a head that moves fast is hidden along its path) and
-from held boxes, then the stronger level consent sets.
+from held boxes, then the stronger level consent sets, made at the size that level needs (`privacy.levels`).
 
 The face detector is amortised to fit the budget: it runs every `idle_every` frames, and every `busy_every`
 frames while the picture changes; `privacy.hold` keeps boxes in between. Perception runs when the caller (the
@@ -26,7 +26,19 @@ from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 from privacy.frames import _SEAL, OutgoingFrame, Pixels, PrivateFrame, RawFrame
 from privacy.heads import HeadPolicy, head_region
 from privacy.hold import BoxHold, HoldPolicy
-from privacy.masking import Box, clip_box, fill_boxes, gaussian, mosaic_boxes, pixelate, silhouette, soft_blur, u8
+from privacy.levels import HEAVY_BLUR_CELLS, PIXELATE_CELLS, outgoing_size
+from privacy.masking import (
+    Box,
+    area_resize,
+    clip_box,
+    fill_boxes,
+    gaussian,
+    mosaic_boxes,
+    pixelate,
+    silhouette,
+    soft_blur,
+    u8,
+)
 from privacy.observations import Perception, PersonObservation
 from privacy.perception import Perceiver, shared_perceiver
 
@@ -227,7 +239,8 @@ class PrivacyFilter:
         heads = tuple(boxes)
         return {
             level: OutgoingFrame(
-                _apply_level(pixels, list(heads), level), raw.index, raw.captured_at, level, heads, _seal=_SEAL
+                _apply_level(pixels, list(heads), level), raw.index, raw.captured_at, level, heads, raw.shape,
+                _seal=_SEAL,
             )
             for level in levels
         }
@@ -244,13 +257,19 @@ def make_outgoing(raw: RawFrame, level: PrivacyLevel) -> OutgoingFrame:
 
 
 def _apply_level(pixels: Pixels, heads: list[Box], level: PrivacyLevel) -> Pixels:
+    """Heads hidden at the camera's resolution, then the level's transform, made at the level's size
+    (`privacy.levels`): the blurs run on the small picture with σ scaled to it, the same look for a fraction of
+    the work."""
+    size = outgoing_size(level, (pixels.shape[0], pixels.shape[1]))
+    scale = size[1] / pixels.shape[1]
     if level == "faces_hidden":
-        return gaussian(mosaic_boxes(pixels, heads, cells_across=4), 3.0)
+        return gaussian(area_resize(mosaic_boxes(pixels, heads, cells_across=4), size), 3.0 * scale)
     if level == "heavy_blur":
-        return pixelate(gaussian(mosaic_boxes(pixels, heads, cells_across=3), 12.0), 24)
+        small = area_resize(mosaic_boxes(pixels, heads, cells_across=3), size)
+        return pixelate(gaussian(small, 12.0 * scale), HEAVY_BLUR_CELLS)
     if level == "pixelate":
-        return pixelate(mosaic_boxes(pixels, heads, cells_across=3), 40)
-    return silhouette(fill_boxes(pixels, heads, (0, 0, 0)))
+        return pixelate(mosaic_boxes(pixels, heads, cells_across=3), PIXELATE_CELLS, size)
+    return silhouette(fill_boxes(pixels, heads, (0, 0, 0)), size)
 
 
 def _to_boxes(faces: list[FaceBox], scale: float, shape: tuple[int, int], lift: float = 0.0) -> list[Box]:
