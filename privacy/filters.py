@@ -26,7 +26,7 @@ from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 from privacy.frames import _SEAL, OutgoingFrame, Pixels, PrivateFrame, RawFrame
 from privacy.heads import HeadPolicy, head_region
 from privacy.hold import BoxHold, HoldPolicy
-from privacy.levels import HEAVY_BLUR_CELLS, PIXELATE_CELLS, outgoing_size
+from privacy.levels import HEAVY_BLUR_CELLS, PIXELATE_CELLS, outgoing_size, search_width
 from privacy.masking import (
     Box,
     area_resize,
@@ -66,8 +66,6 @@ class FilterConfig:
     """Mean grey-level change of a 32x24 thumbnail since the last run that counts as 'changing'."""
     hold: HoldPolicy = field(default_factory=HoldPolicy)
     blur_sigma: float = PRIVATE_BLUR_SIGMA
-    outgoing_detect_width: int = 480
-    """The outgoing tier looks harder: every frame, at a higher resolution."""
     head_scale: float = 2.4
     """Outgoing head box relative to the face box (hair, ears, profile)."""
     outgoing_hold: HoldPolicy = field(
@@ -220,7 +218,8 @@ class PrivacyFilter:
         self._follow_shape(raw.shape)
         frame_no = max(0, self.stats.frames - 1)
         self.stats.outgoing_frames += 1
-        found = self._detector.detect(pixels, self.config.outgoing_detect_width, self.config.threshold)
+        # The outgoing tier looks harder: every frame, at the resolution the level needs (`privacy.levels`).
+        found = self._detector.detect(pixels, search_width(levels), self.config.threshold)
         self._outgoing_hold.observe(frame_no, found + self._hold.boxes(frame_no))
         boxes = _to_boxes(self._outgoing_hold.boxes(frame_no), self.config.head_scale, raw.shape, lift=0.25)
         perception, _ = self._perceive(raw, pixels)
