@@ -1,8 +1,9 @@
 """The one video track of a look-in: outgoing frames only, sent as they come, timestamped by us.
 
-The tap makes outgoing frames at the node's rate (`lookin_tap.FramePacer`); `recv` hands each on as soon as it
-arrives, with a 90 kHz timestamp from its capture time. It keeps no timer of its own: a second schedule beside the
-tap's dropped a frame whenever the two drifted apart (9 of 10 a second reached the viewer on a loaded machine).
+The pipeline takes frames at the node's rate (`camera_node.frame_pacer`) and the tap makes an outgoing frame of
+each; `recv` hands each on as soon as it arrives, with a 90 kHz timestamp from its capture time. It keeps no timer
+of its own: a second schedule beside the frames' own dropped one whenever the two drifted apart (9.1-9.4 of 10 a
+second reached the viewer on the loaded 2-core machine).
 aiortc's `VideoStreamTrack.next_timestamp` (30 fps, its own sleeps) is not used for the same reason. Conversion to
 an `av.VideoFrame` happens in the pipeline thread (the sink), not on the event loop.
 """
