@@ -33,6 +33,8 @@ from central.events.bus_state import BUS_DOWN_DETAIL
 from central.events.consumer import EventConsumer
 from central.events.feed import EventFeed
 from central.followup import router as followup
+from central.forwarding import router as push
+from central.forwarding.channels import open_forwarder
 from central.lookins import router as lookins
 from central.lookins.hub import open_lookin_hub
 from central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -43,14 +45,18 @@ from central.night import router as tonight
 from central.nodes import control_router
 from central.nodes import router as nodes
 from central.nodes.monitor import NodeMonitor
+from central.record.writer import RecordWriter
 from central.staff import admin_router
 from central.staff import router as auth
+from central.visits import router as visits
+from central.visits.watch import VisitWatch
 from nattvakt.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
 ROUTERS = (tonight, schedule_router, report_router, nodes, admin_router, followup, auth, events, ops_router,
-           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router)
+           recipients_router, consent, personal_router, lookins, transparency, control_router, console_router, visits,
+           push)
 """Every feature's router, in the order their routes are matched."""
 
 
@@ -64,6 +70,15 @@ def create_app(settings: Settings) -> FastAPI:
             settings.redis_url_or_default(), decode_responses=True, socket_connect_timeout=3, health_check_interval=10
         )
         feed = EventFeed(settings.central.feed_history)
+        # Every listener to the feed starts before the consumer, so none misses the first events it reads.
+        record = RecordWriter(sessionmaker, feed)
+        record.start()
+        visit_watch = VisitWatch(sessionmaker, feed, redis, settings.events_stream, settings.events_retention,
+                                 settings.central.visit_check_every_s)
+        visit_watch.start()
+        forwarder, http = open_forwarder(settings, sessionmaker, feed, redis)
+        app.state.push_public_key = forwarder.push_public_key
+        forwarder.start()
         consumer = EventConsumer(
             redis, settings.events_stream, settings.central.instance, feed, claim_idle_s=settings.central.claim_idle_s
         )
@@ -93,11 +108,15 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            await forwarder.stop()
+            await http.aclose()
+            await visit_watch.stop()
             await lookin_hub.stop()
             await consent_copies.stop()
             await consent_news.stop()
             await node_monitor.stop()
             await consumer.stop()
+            await record.stop()
             await redis.aclose()
             engine.dispose()
 

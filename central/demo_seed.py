@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 from central.consent import service as consent_service
 from central.night import service as night_service
 from central.nodes import service as nodes_service
+from central.visits import units as visit_units
 from privacy.consent_model import ConsentScope, ConsentTerms, Grantor, GrantorRole, ScheduledWindow
 
 DEMO_RECIPIENT = "Greta Andersson"
 DEMO_ACTOR = "demo"
+DEMO_PHONE = "070-174 06 05"
+"""From the range Sweden's telecom regulator (PTS) keeps for fiction: it reaches no one."""
 
 
 def demo_windows(now: datetime, home: ZoneInfo) -> list[ScheduledWindow]:
@@ -46,4 +49,5 @@ def seed_demo(db: Session, node_id: str, room: str, home: ZoneInfo) -> int | Non
     )
     consent_service.record_terms(db, recipient.id, terms, DEMO_ACTOR)
     night_service.set_schedule(db, recipient.id, [w.at for w in windows], DEMO_ACTOR)
+    visit_units.set_contact(db, recipient.id, DEMO_PHONE, None, DEMO_ACTOR)
     return recipient.id

@@ -5,6 +5,8 @@ CentralError
 ├── ConflictError (central.consent.service, also a ValueError): a change does not fit the current state.
 ├── ScheduleError (central.night.service, also a ValueError): a check-in time consent does not cover.
 ├── AuditStoreError (central.audit.store, also a RuntimeError): the audit trail could not be appended to.
+├── EscalationError (central.visits.errors, also a ValueError): a call or visit that does not fit the request.
+├── TaskNotFoundError (central.visits.errors, also a LookupError): no call or visit with that id.
 └── NodeUnavailableError (central.lookins.hub, also a RuntimeError): a node is not connected or did not answer.
 """
 

@@ -23,8 +23,8 @@ BASELINE = "0001"
 """The schema of the consent release, before migrations."""
 _LOCK_KEY = 0x6E617474  # "natt"
 _IN_PROCESS = threading.Lock()
-MODEL_MODULES = ("central.audit.models", "central.consent.models", "central.night.models", "central.nodes.models",
-                 "central.staff.models")
+MODEL_MODULES = ("central.audit.models", "central.consent.models", "central.forwarding.models", "central.night.models",
+                 "central.nodes.models", "central.record.models", "central.staff.models", "central.visits.models")
 """Every feature's tables, all on `central.db.Base`: imported before the schema is compared or used."""
 
 

@@ -48,6 +48,9 @@ def _build_parser() -> _Parser:
     )
     audit_sub.add_parser("verify", help="check every record; exit 1 naming the first bad one if any was tampered with")
     audit_sub.add_parser("prune", help="remove records older than NATTVAKT_CENTRAL__AUDIT_RETENTION_YEARS")
+    record = sub.add_parser("record", help="the record of events and acknowledgements")
+    record_sub = record.add_subparsers(dest="record_command", required=True, metavar="{prune}", parser_class=_Parser)
+    record_sub.add_parser("prune", help="remove records older than NATTVAKT_CENTRAL__RECORD_RETENTION_YEARS")
     consent = sub.add_parser("consent", help="consent-copy keys")
     consent_sub = consent.add_subparsers(dest="consent_command", required=True, metavar="{node-key}",
                                          parser_class=_Parser)
@@ -175,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_bench(args.benchmark, args.options)
         if args.command == "consent":
             return _print_node_key(settings, args.node_id)
+        if args.command == "record":
+            from central.record.cli import run_record_command
+
+            return run_record_command(settings)
         if args.command == "audit":
             from central.audit.cli import run_audit_command
 

@@ -39,6 +39,7 @@ EventKind = Literal[
     "detector_fault",
     "node_offline",
     "events_dropped",
+    "visit_overdue",
 ]
 KNOWN_KINDS: frozenset[str] = frozenset(get_args(EventKind))
 EventState = Literal["open", "updated", "ended"]

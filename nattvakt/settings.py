@@ -32,6 +32,37 @@ class IceServer(BaseModel):
     credential: SecretStr | None = None
 
 
+class ForwardingSettings(BaseModel):
+    """Alarms that reach staff away from the console: a HIGH event nobody acknowledged is forwarded, again and again."""
+
+    after_s: float = Field(120.0, ge=1, le=3600)
+    """Seconds a HIGH event (or an overdue visit) may wait unacknowledged before it is forwarded."""
+    repeat_s: float = Field(300.0, ge=1, le=3600)
+    """Seconds between forwarding rounds while it stays unacknowledged (each round says its number)."""
+    max_rounds: int = Field(6, ge=1, le=100)
+    """Rounds after which forwarding one event stops (it still waits on the console)."""
+    public_url: str = Field("", max_length=300, pattern=r"^(https?://[^\s]+)?$")
+    """The console's address as staff's phones reach it: the link in every forwarded message."""
+    webhook_url: str = Field("", max_length=500, pattern=r"^(https?://[^\s]+)?$")
+    """Where alarms are POSTed as signed JSON (an alarm receiving centre, an SMS/DECT gateway); empty: none."""
+    webhook_secret: SecretStr | None = Field(None, min_length=16)
+    """Key of the HMAC-SHA256 signature in `X-Nattvakt-Signature`; required with a webhook."""
+    webhook_attempts: int = Field(5, ge=1, le=20)
+    """Tries of one webhook delivery (doubling pauses from `webhook_backoff_s`) before the round gives up on it."""
+    webhook_backoff_s: float = Field(1.0, ge=0.01, le=60)
+    """First pause between webhook tries."""
+    webhook_timeout_s: float = Field(5.0, ge=0.1, le=60)
+    """How long one webhook try may take."""
+    push_contact: str = Field("mailto:drift@example.invalid", pattern=r"^(mailto:|https://).+")
+    """Who runs this central, for push services (the VAPID `sub` claim)."""
+
+    @model_validator(mode="after")
+    def _signed(self) -> ForwardingSettings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("a webhook needs central__forwarding__webhook_secret (at least 16 characters)")
+        return self
+
+
 class CentralSettings(BaseModel):
     """The console service."""
 
@@ -51,6 +82,8 @@ class CentralSettings(BaseModel):
     """A node without a heartbeat this long raises `node_offline` (HIGH): a failed camera needs a visit."""
     audit_retention_years: float = Field(10.0, gt=0, le=100)
     """Years audit records (look-ins, consent changes, logins) are kept before `nattvakt audit prune` removes them."""
+    record_retention_years: float = Field(10.0, gt=0, le=100)
+    """Years event revisions and acknowledgements are kept before `nattvakt record prune` removes them."""
     pause_ends_hour: int = Field(8, ge=0, le=23)
     """Local hour (the recipient's time zone) at which a 'pause for tonight' ends."""
     login_lockout_after: int = Field(5, ge=1, le=100)
@@ -63,6 +96,8 @@ class CentralSettings(BaseModel):
     """Extra origins (scheme://host[:port]) allowed to send state-changing requests, e.g. behind a proxy."""
     relook_after_min: float = Field(15.0, ge=1, le=120)
     """Minutes after a check-in where the person was not visible until staff must look again."""
+    visit_check_every_s: float = Field(5.0, ge=0.1, le=300)
+    """How often central looks for visits past their promise (each raises a HIGH `visit_overdue` alarm)."""
     followup_min_count: int = Field(3, ge=1, le=100)
     """Follow-up reports show a count from 1 up to this minus one as "fewer than N", and no times or rates resting
     on fewer events, so a small figure cannot single out one care recipient."""
@@ -70,6 +105,7 @@ class CentralSettings(BaseModel):
     """How long central waits for a node's WebRTC answer before the look-in counts as failed."""
     ice_servers: tuple[IceServer, ...] = ()
     """STUN/TURN servers the console's browsers use for look-ins (JSON); none needed on loopback or a LAN."""
+    forwarding: ForwardingSettings = ForwardingSettings()
     home_timezone: str = HOME_TIMEZONE
     """IANA time zone of the home: its nights (noon to noon), reports and the console's clock; a new consent's zone."""
 

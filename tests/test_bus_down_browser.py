@@ -10,6 +10,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from nattvakt.events import Event, Severity
 from nattvakt.settings import Settings
+from tests.accessibility import assert_accessible
 from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS
 from tests.conftest import RestartableRedis
 from tests.console_page import log_in, publish
@@ -48,6 +49,7 @@ def test_a_stopped_bus_turns_the_console_red_and_it_clears_by_itself(
         expect(card.locator(".ack-failed")).to_have_text("Kvitteringen gick inte fram — försöker igen…")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "bus-down-1024x768.png"))
+        assert_accessible(page, "bus down")
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(SCREENSHOTS / "bus-down-390x844.png"))
         page.get_by_role("button", name="English").click()

@@ -3,6 +3,7 @@ against a computation written here independently; suppression of small counts; t
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import random
@@ -23,6 +24,7 @@ from central.followup.figures import (
     ChangeRecord,
     CheckinRecord,
     EventRecord,
+    LookinRecord,
     Records,
     figures,
     month_nights,
@@ -68,7 +70,11 @@ def synthetic_october(seed: int = 20261025) -> Month:
     checkins: list[CheckinRecord] = []
     events: list[EventRecord] = []
     changes: list[ChangeRecord] = []
+    lookins: list[LookinRecord] = []
     for night in [date(2026, 9, 30), *nights, date(2026, 11, 1)]:  # neighbours that must not be counted
+        for _ in range(rng.randint(0, 12)):  # look-ins that showed a picture, at any hour of the night
+            lookins.append(LookinRecord(_wall(night, time(12)) + timedelta(seconds=rng.randint(0, 24 * 3600 - 1)),
+                                        rng.choice(["on_floor", "scheduled"])))
         for _recipient in range(6):
             for at in CHECKIN_TIMES:
                 slot = _wall(night, at)
@@ -122,7 +128,7 @@ def synthetic_october(seed: int = 20261025) -> Month:
                     ended_at=datetime(2026, 10, 1, 12, 0, tzinfo=UTC)),
     ]
     assert _night_of(twice.replace(fold=1).astimezone(UTC)) == dst
-    return Month(Records(checkins, events, changes), nights)
+    return Month(Records(checkins, events, changes, lookins), nights)
 
 
 def _expected(records: Records, nights: list[date]) -> dict[str, Any]:
@@ -150,7 +156,8 @@ def _expected(records: Records, nights: list[date]) -> dict[str, Any]:
         "checkins_skipped_by_recipient": sum(c.skip_reason == "paused" for c in planned),
         "checkins_skipped_other": sum(c.state == "skipped" and c.skip_reason != "paused" for c in planned),
         "relooks": sum(c.relook for c in records.checkins if c.night in wanted),
-        "lookins_digital": len(digital), "visits_physical": len(physical),
+        "lookins_digital": sum(_night_of(look.started_at) in wanted for look in records.lookins),
+        "visits_physical": len(physical),
         "visits_avoided": sum(c.outcome != "needs_visit" for c in digital),
         "visits_due_to_downtime": sum(c.outcome == "camera_failed_visit" for c in physical),
         "events": len(evs), "events_by_kind": dict(Counter(e.kind for e in evs)),
@@ -394,8 +401,63 @@ async def test_checkins_consent_pauses_and_downtime_from_the_store(exact_api: Ap
     assert body["min_count"] == 1
     (tonight,) = [n for n in body["nights"] if n["night"] == night_of(now, ZONE).isoformat()]
     assert tonight["checkins_planned"] == 1 and tonight["checkins_done"] == 1 and tonight["checkins_late"] == 0
-    assert tonight["lookins_digital"] == 1 and tonight["visits_avoided"] == 1 and tonight["visits_physical"] == 0
+    assert tonight["visits_avoided"] == 1 and tonight["visits_physical"] == 0
+    assert tonight["lookins_digital"] == 0, "documented without looking in: no look-in is counted"
     assert tonight["consent_changes"] == 1 and tonight["pauses"] == 1  # the resume is neither
     assert tonight["events_by_kind"] == {"node_offline": 1} and tonight["events_by_severity"] == {"4": 1}
     assert tonight["outages"] == 1 and tonight["downtime_s"] == pytest.approx(20 * 60)
     assert tonight["ack_n"] == 0 and tonight["ack_median_s"] is None  # an outage is not a care event
+
+
+async def test_every_figure_on_the_page_from_records_made_through_the_api(exact_api: Api) -> None:
+    """The figures the first test above leaves out, each from records made as staff make them: a missed check-in,
+    a visit because the camera failed, a check-in the recipient paused, and an alarm acknowledged and documented
+    as a false alarm."""
+    api = exact_api
+    now_local = datetime.now(ZONE)
+    missed_at = now_local - timedelta(minutes=45)
+    missed_rid = await new_recipient(api, node="node-m")
+    scope = {"scheduled": [{"at": f"{missed_at:%H:%M}", "window_min": 20}]}
+    assert (await api.nurse.post(f"/api/recipients/{missed_rid}/consent", json=terms(**scope))).status_code == 201
+    visited_rid = await new_recipient(api, node="node-v")
+    assert (await api.nurse.post(f"/api/recipients/{visited_rid}/consent", json=terms())).status_code == 201
+    paused_at = now_local + timedelta(minutes=10)  # a check-in later tonight, inside the pause set now
+    paused_rid = await new_recipient(api, node="node-p")
+    scope = {"scheduled": [{"at": f"{paused_at:%H:%M}", "window_min": 20}]}
+    assert (await api.nurse.post(f"/api/recipients/{paused_rid}/consent", json=terms(**scope))).status_code == 201
+    (mine,) = [r for r in (await api.night.get("/api/tonight")).json()["recipients"] if r["id"] == visited_rid]
+    (slot,) = [s for s in mine["slots"] if s["state"] == "due"]
+    documented = await api.night.post("/api/checkins/outcome", json={
+        "recipient_id": visited_rid, "slot_at": slot["slot_at"], "outcome": "camera_failed_visit"})
+    assert documented.status_code == 201, documented.text
+    paused = await api.night.post(f"/api/recipients/{paused_rid}/pause", json={"on_behalf_of": "Greta Andersson"})
+    assert paused.status_code == 200, paused.text
+
+    fall = Event(node="node-v", room="rum-7", kind="on_floor", severity=Severity.HIGH,
+                 started_at=datetime.now(UTC) - timedelta(seconds=30))
+    r = redis.Redis.from_url(api.settings.redis_url_or_default(), decode_responses=True)
+    r.xadd(api.settings.events_stream, {"event": fall.model_dump_json()})
+    r.close()
+    for _ in range(100):
+        if any(e["event"]["id"] == fall.id for e in (await api.night.get("/api/events")).json()):
+            break
+        await asyncio.sleep(0.05)
+    assert (await api.night.post(f"/api/events/{fall.id}/ack")).status_code == 200
+    found = await api.night.post(f"/api/events/{fall.id}/outcome", json={"outcome": "false_alarm"})
+    assert found.status_code == 201, found.text
+
+    body = (await api.nurse.get("/api/followup")).json()
+    nights = {n["night"]: n for n in body["nights"]}
+    tonight = nights[night_of(datetime.now(UTC), ZONE).isoformat()]
+    assert tonight["checkins_done"] == 1 and tonight["visits_physical"] == 1
+    assert tonight["visits_due_to_downtime"] == 1 and tonight["visits_avoided"] == 0
+    assert tonight["checkins_skipped_other"] == 0
+    assert tonight["events"] == 1 and tonight["false_alarms"] == 1
+    assert tonight["ack_n"] == 1 and 25 <= tonight["ack_median_s"] <= 120
+    assert tonight["documented_n"] == 1 and tonight["documented_median_s"] >= tonight["ack_median_s"]
+    assert tonight["lookins_digital"] == 0 and tonight["relooks"] == 0
+    assert nights[night_of(missed_at, ZONE).isoformat()]["checkins_missed"] == 1
+    pause_end = datetime.fromisoformat(
+        (await api.nurse.get(f"/api/recipients/{paused_rid}/consent")).json()["pauses"][-1]["end"])
+    covered = int(paused_at.replace(second=0, microsecond=0) < pause_end)  # 1 unless "now" is minutes before it ends
+    assert nights[night_of(paused_at, ZONE).isoformat()]["checkins_skipped_by_recipient"] == covered

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from nattvakt.settings import Settings
+from tests.accessibility import assert_accessible
 from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS, chromium
 from tests.console_page import log_in
 from tests.processes import central_running
@@ -59,6 +60,7 @@ def test_a_locked_out_login_shows_the_pause_counts_down_and_then_lets_in(
         assert 1 <= first <= LOCKOUT_S
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"login-paused-{width}x{height}.png"))
+        assert_accessible(page, "login paused")
         page.wait_for_function(  # counts down
             f"() => !/\\b0:0{first}\\b/.test(document.getElementById('login-paused-text').textContent)")
 

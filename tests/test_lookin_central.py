@@ -113,7 +113,7 @@ async def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFact
     engine.dispose()
     env = nattvakt_env(redis_url=redis_server.url, database_url=settings.database_url, data_dir=str(tmp),
                        events_stream=settings.events_stream, central__port=str(port),
-                       central__lookin_answer_timeout_s="5")
+                       central__lookin_answer_timeout_s="5", central__followup_min_count="1")
     base = f"http://127.0.0.1:{port}"
     with running(["central"], env, tmp / "central.log", health_url=f"{base}/healthz"):
         nurse, night, ops = [await logged_in(base, user) for user in ("sara", "nils", "olle")]
@@ -195,6 +195,43 @@ async def test_checkin_lookin_for_the_open_window(stack: Stack) -> None:
     finally:
         await viewer.close()
     await wait_stopped(stack, response.json()["lookin_id"])
+
+
+async def digital_lookins(stack: Stack) -> int:
+    """"Digitala tittningar" of this month on the follow-up page (small counts are not hidden in this stack)."""
+    response = await stack.nurse.get("/api/followup")
+    assert response.status_code == 200, response.text
+    return int(response.json()["total"]["lookins_digital"] or 0)
+
+
+async def test_every_look_in_that_showed_a_picture_counts_in_the_follow_up(stack: Stack) -> None:
+    """Look-ins on events, not documented as a check-in, are look-ins too ("Digitala tittningar 0" after 11);
+    a refused request is not."""
+    before = await digital_lookins(stack)
+    for _ in range(3):
+        event = Event(node=NODE, room="rum-7", kind="on_floor", severity=Severity.HIGH)
+        stack.publish(event)
+        await stack.event_listed(event)
+        viewer = Viewer()
+        try:
+            response = await stack.open(viewer, event_id=event.id)
+            assert response.status_code == 201, response.text
+            await viewer.accept(response.json()["sdp"])
+            await asyncio.wait_for(viewer.first_frame.wait(), 10)
+            assert (await stack.night.post(f"/api/lookins/{response.json()['lookin_id']}/close")).status_code == 202
+        finally:
+            await viewer.close()
+        await wait_stopped(stack, response.json()["lookin_id"])
+    motion = Event(node=NODE, room="rum-7", kind="motion")
+    stack.publish(motion)
+    await stack.event_listed(motion)
+    viewer = Viewer()
+    try:
+        refused = await stack.open(viewer, event_id=motion.id)
+        assert refused.status_code == 403, refused.text
+    finally:
+        await viewer.close()
+    assert await digital_lookins(stack) == before + 3
 
 
 async def test_refusals_are_clear_and_audited(stack: Stack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,20 @@ import httpx
 import pytest
 import redis
 
+from camera_node.pause_gate import PauseGate
 from central.db import open_store
 from central.staff.service import upsert_staff
 from nattvakt.bus import heartbeats_key
+from nattvakt.events import Event, Severity
 from nattvakt.redis_server import free_port
 from nattvakt.settings import Settings
+from privacy.consent_model import ConsentScope, Pause
+from privacy.consent_policy import decide
 from tests.conftest import STAFF_PASSWORD
 from tests.processes import nattvakt_env, running
 from tests.recipients import terms
+from tests.test_consent_policy import make_consent
 
-pytestmark = pytest.mark.slow
 NODE = "pause-node"
 FPS = 5
 WALK_DONE_S = 11.0
@@ -39,6 +44,7 @@ def wait_for(check: Any, within_s: float, what: str) -> Any:
     return result
 
 
+@pytest.mark.slow
 def test_a_paused_room_publishes_no_detection_events_but_heartbeats_go_on(settings: Settings, tmp_path: Path) -> None:
     engine, sessions = open_store(settings.database_url)
     with sessions() as db:
@@ -83,3 +89,25 @@ def test_a_paused_room_publishes_no_detection_events_but_heartbeats_go_on(settin
             assert client.zscore(heartbeats_key(settings.events_stream), NODE) is not None, "heartbeats go on"
             client.close()
             assert status["held_back_while_paused"] > 0, "the walk was seen, and held back"
+
+
+@pytest.mark.parametrize("state", ["paused", "withdrawn", "in_force"])
+def test_the_gate_holds_detections_back_while_paused_or_withdrawn_and_lets_device_events_through(state: str) -> None:
+    """The node's gate on its own consent copy, decided by the real policy: a withdrawal holds detection events back
+    like a pause; camera faults go whatever the consent says (they are about the device)."""
+    now = datetime.now(UTC)
+    scope = ConsentScope(event_kinds=frozenset({"bed_exit", "motion"}), privacy_level="heavy_blur")
+    pauses = (Pause(start=now - timedelta(minutes=5), end=now + timedelta(hours=1), set_by="Greta"),) \
+        if state == "paused" else ()
+    consent = make_consent(scope, pauses=pauses,
+                           withdrawn_at=now - timedelta(minutes=5) if state == "withdrawn" else None)
+    published: list[Event] = []
+    gate = PauseGate(lambda at, action: decide(consent, at, action), published.append, NODE, clock=lambda: now)
+    motion = Event(node=NODE, room="rum-7", kind="motion")
+    fault = Event(node=NODE, room="rum-7", kind="camera_fault", severity=Severity.HIGH)
+    gate(motion)
+    gate(fault)
+    if state == "in_force":
+        assert published == [motion, fault] and gate.held_back == 0
+    else:
+        assert published == [fault] and gate.held_back == 1

@@ -81,6 +81,18 @@ TABLE = [
     Call("PUT", "/api/nodes/n1/zones", OPS, {"zones": []}),
     Call("GET", "/api/ops/dead-letters", OPS),
     Call("GET", "/api/ops/nodes", OPS),
+    Call("GET", "/api/visits", CARE),
+    Call("POST", "/api/visits/7/on_way", CARE, {}),
+    Call("POST", "/api/calls/7/outcome", CARE, {"outcome": "no_answer"}),
+    Call("GET", "/api/visits/figures", ANY),
+    Call("GET", "/api/escalation/units", CARE),
+    Call("GET", "/api/escalation/units/Avd", CARE),
+    Call("PUT", "/api/escalation/units/Avd", NURSE, {"steps": {}}),
+    Call("GET", "/api/recipients/1/contact", CARE),
+    Call("PUT", "/api/recipients/1/contact", NURSE, {"phone": "070-1"}),
+    Call("GET", "/api/push/key", CARE),
+    Call("POST", "/api/push/subscriptions", CARE, {"endpoint": "https://push.example/x", "keys": {}}),
+    Call("DELETE", "/api/push/subscriptions", CARE, {"endpoint": "https://push.example/x"}),
 ]
 PUBLIC = {("POST", "/api/login"), ("POST", "/api/logout"), ("GET", "/api/console"),
           ("GET", "/api/console/strings/{lang}")}

@@ -30,9 +30,13 @@ class LookRow:
     refusal_code: str = ""
     started_at: datetime | None = None
     stopped_at: datetime | None = None
+    shown_s: float | None = None
+    """How long the node sent frames, as it reported at the stop; the report's length when known."""
 
     @property
     def seconds(self) -> int | None:
+        if self.shown_s is not None:
+            return round(self.shown_s)
         if self.started_at is None or self.stopped_at is None:
             return None
         return round((self.stopped_at - self.started_at).total_seconds())
@@ -76,5 +80,8 @@ def build_report(records: list[AuditRecord], versions: list[Consent], start: dat
                 looks[lookin_id].started_at = record.at
             else:
                 looks[lookin_id].stopped_at = record.at
+                shown = record.details.get("duration_s")
+                if isinstance(shown, int | float) and record.details.get("started", True):
+                    looks[lookin_id].shown_s = float(shown)
     changes = [v for v in versions if start <= v.recorded_at < end]
     return Report(sorted(looks.values(), key=lambda row: row.asked_at), changes, start, end, zone)

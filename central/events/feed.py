@@ -21,9 +21,15 @@ log = logging.getLogger(__name__)
 EntryPosition = tuple[int, int]
 
 
+def needs_acknowledgement(event: Event) -> bool:
+    """Policy: staff acknowledge what may need them (LOW and up); an informational event (motion, a person entering,
+    a light change) never waits for anyone, open or ended, so a night of them cannot bury an alarm."""
+    return event.severity > Severity.INFO
+
+
 def auto_resolves(event: Event) -> bool:
-    """Policy: an informational event that ended by itself needs no one to acknowledge it."""
-    return event.state == "ended" and event.severity <= Severity.INFO
+    """Settled by policy as soon as it is seen: no one is asked to acknowledge it."""
+    return not needs_acknowledgement(event)
 
 
 def entry_position(entry_id: str) -> EntryPosition:

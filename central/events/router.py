@@ -24,7 +24,7 @@ from central.dependencies import (
     current_staff,
 )
 from central.events.bus_state import BusState, bus_state
-from central.events.feed import EventFeed, FeedItem
+from central.events.feed import EventFeed, FeedItem, needs_acknowledgement
 from central.events.schemas import FeedEntry
 from central.lookins.offer import offer_now
 from central.staff.service import staff_for_token
@@ -43,12 +43,14 @@ BUS_BEAT_S = 2.0
 
 
 def _entry(item: FeedItem) -> FeedEntry:
-    return FeedEntry(event=item.event, acknowledged_by=item.acknowledged_by)
+    return FeedEntry(event=item.event, acknowledged_by=item.acknowledged_by,
+                     needs_acknowledgement=needs_acknowledgement(item.event))
 
 
 def _offered(db: Session, feed: EventFeed, item: FeedItem) -> FeedEntry:
     """The entry with whether consent allows a look-in on it now (the page offers "Titta in" only then)."""
     return FeedEntry(event=item.event, acknowledged_by=item.acknowledged_by,
+                     needs_acknowledgement=needs_acknowledgement(item.event),
                      lookin=offer_now(db, feed, event_id=item.event.id))
 
 

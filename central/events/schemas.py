@@ -11,5 +11,8 @@ from nattvakt.events import Event
 class FeedEntry(BaseModel):
     event: Event
     acknowledged_by: str | None = None
+    needs_acknowledgement: bool = True
+    """Whether staff are asked to acknowledge it (`central.events.feed.needs_acknowledgement`); the page shows
+    a "Kvittera" button only then and folds the rest into the room's row."""
     lookin: LookinOffer | None = None
     """Whether "Titta in" may be offered for it now (in the list and the stream; None where not worked out)."""

@@ -67,10 +67,19 @@ class ChangeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class LookinRecord:
+    """A look-in that showed a picture (the node reported its first frame), for an event or a check-in."""
+
+    started_at: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Records:
     checkins: Sequence[CheckinRecord] = ()
     events: Sequence[EventRecord] = ()
     changes: Sequence[ChangeRecord] = ()
+    lookins: Sequence[LookinRecord] = ()
 
 
 @dataclass(slots=True)
@@ -185,8 +194,9 @@ def figures(records: Records, nights: Sequence[date], now: datetime, zone: ZoneI
             f.visits_physical += 1
             f.visits_due_to_downtime += c.outcome == "camera_failed_visit"
         else:
-            f.lookins_digital += 1
             f.visits_avoided += c.outcome != "needs_visit"
+    # Every look-in that showed a picture, whatever its reason and whether or not it was documented.
+    f.lookins_digital = sum(night_of(look.started_at, zone) in wanted for look in records.lookins)
 
     events = [e for e in records.events if night_of(e.started_at, zone) in wanted]
     care = [e for e in events if e.kind not in DOWNTIME_KINDS]

@@ -30,7 +30,10 @@ from central.followup.figures import (
 from central.i18n import pick_lang
 from central.night import service as night_service
 from central.pages import PAGE_HEADERS, render
+from central.record import store as record
 from central.staff.models import Staff
+from central.visits import records as visits_records
+from central.visits.figures import followup_section
 from nattvakt.night import night_of
 from nattvakt.settings import Settings
 
@@ -47,6 +50,8 @@ class MonthFigures:
     total: dict[str, Any]
     nights: list[tuple[date, dict[str, Any]]]
     weeks: list[tuple[str, dict[str, Any]]]
+    visits: dict[str, Any]
+    """Visits and calls (`central.visits.figures.followup_section`)."""
 
 
 def _month(month: str | None, now: datetime, home: ZoneInfo) -> tuple[int, int]:
@@ -68,8 +73,20 @@ def _load_db(sessions: sessionmaker[Session], nights: list[date], now: datetime,
         checkins = store.load_checkins(db, nights, now, night_service.relook_after(settings), home)
         outcomes = store.load_event_outcomes(db, nights)
         changes = store.load_changes(db, nights, home)
+        lookins = store.load_lookins(db, nights, home)
         db.expunge_all()
-    return Records(checkins=checkins, changes=changes), outcomes
+    return Records(checkins=checkins, changes=changes, lookins=lookins), outcomes
+
+
+def _load_record(sessions: sessionmaker[Session], nights: list[date], home: ZoneInfo) -> Any:
+    with sessions() as db:
+        start, end = store.period_bounds(nights, home)
+        return record.load_events(db, start, end)
+
+
+def _load_visits(sessions: sessionmaker[Session], nights: list[date]) -> Any:
+    with sessions() as db:
+        return visits_records.records_of(db, nights)
 
 
 async def month_figures(request: Request, settings: Settings, month: str | None) -> MonthFigures:
@@ -79,14 +96,20 @@ async def month_figures(request: Request, settings: Settings, month: str | None)
     nights = month_nights(year, number)
     partial, outcomes = await run_in_threadpool(_load_db, request.app.state.sessionmaker, nights, now, settings)
     stream, acks = await store.load_stream_events(request.app.state.redis, settings.events_stream, nights, home)
+    kept, kept_acks = await run_in_threadpool(_load_record, request.app.state.sessionmaker, nights, home)
+    stream, acks = record.merged(stream, kept), kept_acks | acks  # the record keeps what the stream has trimmed
     records = Records(checkins=partial.checkins, events=store.join_events(stream, acks, outcomes),
-                      changes=partial.changes)
+                      changes=partial.changes, lookins=partial.lookins)
     threshold = settings.central.followup_min_count
+    total = suppress(figures(records, nights, now, home), threshold)
+    per_night = [(n, suppress(figures(records, [n], now, home), threshold)) for n in nights]
+    visits, calls = await run_in_threadpool(_load_visits, request.app.state.sessionmaker, nights)
+    avoided: dict[date | None, int | None] = {n: f["visits_avoided"] for n, f in per_night}
+    avoided[None] = total["visits_avoided"]
     return MonthFigures(
-        month=f"{year:04d}-{number:02d}", min_count=threshold,
-        total=suppress(figures(records, nights, now, home), threshold),
-        nights=[(n, suppress(figures(records, [n], now, home), threshold)) for n in nights],
+        month=f"{year:04d}-{number:02d}", min_count=threshold, total=total, nights=per_night,
         weeks=[(week, suppress(f, threshold)) for week, f in weekly(records, nights, now, home)],
+        visits=followup_section(visits, calls, nights, now, threshold, avoided),
     )
 
 
@@ -100,6 +123,7 @@ async def followup(request: Request, settings: SettingsDep, _staff: FollowupStaf
         "response_bins_min": list(RESPONSE_BINS_MIN), "total": m.total,
         "nights": [{"night": n.isoformat(), **shown} for n, shown in m.nights],
         "weeks": [{"week": week, **shown} for week, shown in m.weeks],
+        "visits": m.visits,
     }
 
 

@@ -5,7 +5,8 @@
 - events: every revision on the event stream (kind, severity, start, end) joined with the acknowledgement
   notices stream (a notice's entry id is the moment of acknowledgement) and with the documented outcomes in the
   database; an event trimmed from the stream is still counted from its outcome, with severity unknown;
-- consent changes and pauses: `consent_changed` audit records.
+- consent changes and pauses: `consent_changed` audit records;
+- look-ins: `lookin_started` audit records (the node showed a picture), for events and check-ins alike.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from central.audit.models import AuditEntry
 from central.db import aware
-from central.followup.figures import ChangeRecord, CheckinRecord, EventRecord
+from central.followup.figures import ChangeRecord, CheckinRecord, EventRecord, LookinRecord
 from central.night import service as night_service
 from central.night.models import Outcome
 from nattvakt.events import EventRejected, decode_stream_entry
@@ -74,6 +75,14 @@ def load_changes(db: Session, nights: Sequence[date], home: ZoneInfo) -> list[Ch
             else "consent_change"
         changes.append(ChangeRecord(at=aware(row.at), kind=kind))
     return changes
+
+
+def load_lookins(db: Session, nights: Sequence[date], home: ZoneInfo) -> list[LookinRecord]:
+    start, end = period_bounds(nights, home)
+    rows = db.scalars(select(AuditEntry).where(
+        AuditEntry.kind == "lookin_started", AuditEntry.at >= start, AuditEntry.at < end).order_by(AuditEntry.seq))
+    return [LookinRecord(started_at=aware(row.at), reason=str(json.loads(row.details).get("reason", "")))
+            for row in rows]
 
 
 def _ms(moment: datetime) -> int:

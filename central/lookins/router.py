@@ -118,8 +118,12 @@ async def lookin_state(lookin_id: LookinId, request: Request, _staff: CareStaffD
 
 @router.post("/{lookin_id}/close", status_code=status.HTTP_202_ACCEPTED)
 async def close_lookin(lookin_id: LookinId, request: Request, _staff: CareStaffDep) -> dict[str, str]:
-    """Staff close a live look-in; the node stops at once and reports the stop for the audit trail."""
+    """Staff close a live look-in (the "Stäng" button, or the page's pagehide beacon); the node stops at once and
+    reports the stop for the audit trail. Closing one that already ended (its time was up a moment before, the
+    camera ended it) is no error: the answer says it ended, and why."""
     hub: NodeHub = request.app.state.lookin_hub
-    if not await hub.close(lookin_id, "closed"):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"look-in {lookin_id} is not live")
-    return {"lookin_id": lookin_id, "status": "closing"}
+    if await hub.close(lookin_id, "closed"):
+        return {"lookin_id": lookin_id, "status": "closing"}
+    if lookin_id in hub.ended:
+        return {"lookin_id": lookin_id, "status": "ended", "why": hub.ended[lookin_id]}
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no look-in {lookin_id} on this console")

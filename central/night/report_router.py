@@ -13,6 +13,7 @@ from central.i18n import pick_lang
 from central.night import service
 from central.night.report import report_rows, to_csv
 from central.pages import PAGE_HEADERS, render
+from central.visits.report import night_visits
 from nattvakt.night import night_of
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -42,5 +43,6 @@ def night_report(
         other_lang="en" if language == "sv" else "sv",
         checkins=[r for r in rows if r.kind in ("checkin", "relook")],
         event_rows=[r for r in rows if r.kind not in ("checkin", "relook")],
+        visits=night_visits(db, which, now, service.relook_after(settings), settings.central.home_zone),
     )
     return HTMLResponse(html, headers=PAGE_HEADERS)

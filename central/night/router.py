@@ -22,6 +22,7 @@ from central.night.schemas import (
     TonightOut,
 )
 from central.night.slots import Slot
+from central.visits import service as visits
 from nattvakt.night import night_of
 
 router = APIRouter(prefix="/api", tags=["tonight"])
@@ -76,6 +77,7 @@ def document_checkin(body: CheckInOutcomeIn, db: DbDep, settings: SettingsDep, s
     if slot.state == "skipped":
         raise HTTPException(status.HTTP_409_CONFLICT, f"that check-in is skipped ({slot.skip_reason})")
     row = service.record_checkin_outcome(db, recipient, night, slot, body.outcome, body.note, staff.username)
+    visits.checkin_documented(db, recipient, night, slot, slots, body.outcome, row.id)
     return OutcomeRecorded(id=row.id, outcome=body.outcome, staff=row.staff, recorded_at=row.recorded_at)
 
 
@@ -89,4 +91,5 @@ def document_event(body: EventOutcomeIn, feed: FeedDep, db: DbDep, settings: Set
     e = item.event
     row = service.record_event_outcome(db, e.id, e.kind, e.room, e.node, e.started_at, body.outcome, body.note,
                                        staff.username, settings.central.home_zone)
+    visits.event_documented(db, row.recipient_id, row.room, row.night, body.outcome, row.id)
     return OutcomeRecorded(id=row.id, outcome=body.outcome, staff=row.staff, recorded_at=row.recorded_at)

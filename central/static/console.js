@@ -65,16 +65,100 @@
   }
 
   function time(iso) {
-    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB", { timeZone: window.NATTVAKT_HOME_TZ });
+    return new Date(iso).toLocaleTimeString(lang === "sv" ? "sv-SE" : "en-GB",
+      { hour: "2-digit", minute: "2-digit", timeZone: window.NATTVAKT_HOME_TZ });
+  }
+
+  // The calm feed: one row per room, its open situations worst first. Central says per event whether staff are
+  // asked to acknowledge it (`needs_acknowledgement`); informational events (motion, a person entering, a light
+  // change) never are and fold into their room's row as one line of counts. "Needs action" shows the rooms with
+  // something open; "All" shows every room and the settled situations too; a room can be picked on its own.
+  const view = { mode: "action", room: "" };
+  const needsAction = (x) => x.needs_acknowledgement !== false && !x.acknowledged_by;
+  const openSituation = (x) => x.needs_acknowledgement !== false && (needsAction(x) || x.event.state !== "ended");
+  const worstFirst = (a, b) => (needsAction(b) - needsAction(a)) || (b.event.severity - a.event.severity)
+    || b.event.started_at.localeCompare(a.event.started_at);
+
+  function rooms() {
+    const byRoom = new Map();
+    events.forEach((x) => {
+      if (!byRoom.has(x.event.room)) byRoom.set(x.event.room, []);
+      byRoom.get(x.event.room).push(x);
+    });
+    return [...byRoom].map(([room, items]) => {
+      const shown = items.filter((x) => (view.mode === "all" ? x.needs_acknowledgement !== false : openSituation(x)))
+        .sort(worstFirst);
+      const latest = items.reduce((m, x) => (x.event.started_at > m ? x.event.started_at : m), "");
+      return { room, items, shown, latest, waiting: items.filter(needsAction).length,
+        worst: Math.max(0, ...shown.filter(openSituation).map((x) => x.event.severity)) };
+    }).sort((a, b) => (b.waiting > 0) - (a.waiting > 0) || b.worst - a.worst || b.latest.localeCompare(a.latest));
   }
 
   function render() {
-    const list = $("feed");
-    const sorted = [...events.values()].sort((a, b) =>
-      (b.event.severity - a.event.severity) || b.event.started_at.localeCompare(a.event.started_at));
-    list.replaceChildren(...sorted.map(card));
-    $("empty").hidden = sorted.length > 0;
+    const all = rooms();
+    renderRoomChoice(all.map((r) => r.room));
+    const picked = all.filter((r) => !view.room || r.room === view.room);
+    const shown = view.mode === "all" ? picked : picked.filter((r) => r.shown.length > 0);
+    $("feed").replaceChildren(...shown.map(roomRow));
+    $("empty").hidden = events.size > 0;
+    $("nothing-to-do").hidden = events.size === 0 || shown.length > 0;
+    const quiet = picked.length - shown.length;
+    $("quiet-rooms").hidden = quiet === 0;
+    $("quiet-rooms").textContent = t("quiet_rooms").replace("{n}", quiet);
+    document.querySelectorAll("#feed-filter [data-view]").forEach((b) => {
+      b.setAttribute("aria-pressed", String(b.dataset.view === view.mode));
+    });
     alertHigh();
+  }
+
+  function renderRoomChoice(names) {
+    const select = $("feed-room");
+    const wanted = ["", ...names.sort()];
+    const have = [...select.options].map((o) => o.value);
+    if (wanted.join("\n") === have.join("\n")) { select.options[0].textContent = t("all_rooms"); return; }
+    select.replaceChildren(...wanted.map((room) => {
+      const option = document.createElement("option");
+      option.value = room;
+      option.textContent = room ? `${t("room")} ${room}` : t("all_rooms");
+      return option;
+    }));
+    select.value = wanted.includes(view.room) ? view.room : "";
+  }
+
+  function roomRow(r) {
+    const li = document.createElement("li");
+    li.className = `room sev-${r.worst}`;
+    li.dataset.room = r.room;
+    const head = document.createElement("div");
+    head.className = "room-head";
+    const name = document.createElement("h3");
+    name.textContent = `${t("room")} ${r.room}`;
+    head.append(name);
+    if (r.waiting) {
+      const count = document.createElement("span");
+      count.className = "waiting";
+      count.textContent = `${r.waiting} ${t("to_acknowledge")}`;
+      head.append(count);
+    }
+    li.append(head);
+    if (r.shown.length) {
+      const list = document.createElement("ol");
+      list.className = "situations";
+      list.append(...r.shown.map(card));
+      li.append(list);
+    }
+    const info = r.items.filter((x) => x.needs_acknowledgement === false);
+    if (info.length) {
+      const counts = new Map();
+      info.forEach((x) => counts.set(x.event.kind, (counts.get(x.event.kind) || 0) + 1));
+      const newest = info.reduce((m, x) => (x.event.started_at > m ? x.event.started_at : m), "");
+      const folded = document.createElement("p");
+      folded.className = "folded";
+      folded.textContent = [...counts].map(([kind, n]) => `${t(`kind_${kind}`)} ×${n}`).join(" · ")
+        + ` · ${t("latest")} ${time(newest)}`;
+      li.append(folded);
+    }
+    return li;
   }
 
   function card(entry) {
@@ -83,12 +167,16 @@
     li.className = `event sev-${e.severity} state-${e.state}`;
     li.dataset.eventId = e.id;
     li.dataset.kind = e.kind;
+    const what = document.createElement("span");  // the room is named by the row it stands in
+    what.className = "what";
     const title = document.createElement("strong");
     title.textContent = t(`kind_${e.kind}`);
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = `${t("room")} ${e.room} · ${time(e.started_at)} · ${e.state === "ended" ? t("ended") : t("ongoing")}`;
-    li.append(title, meta);
+    meta.textContent = [e.recipient, time(e.started_at), e.state === "ended" ? t("ended") : t("ongoing")]
+      .filter(Boolean).join(" · ");
+    what.append(title, meta);
+    li.append(what);
     if (entry.acknowledged_by) {
       const ack = document.createElement("span");
       ack.className = "ack";
@@ -113,10 +201,16 @@
     documentButton.className = "document-button";
     documentButton.textContent = t("document");
     documentButton.addEventListener("click", () => document.dispatchEvent(new CustomEvent("nattvakt:document", {
-      detail: { type: "event", eventId: e.id, subject: `${t(`kind_${e.kind}`)} · ${t("room")} ${e.room}` },
+      detail: { type: "event", eventId: e.id, subject: subjectOf(e) },
     })));
     li.append(documentButton, lookinPlaceholder(entry));
     return li;
+  }
+
+  // What a documented outcome or a look-in is about: the event, its room and (where the node knows it) the person.
+  function subjectOf(e) {
+    return [`${t(`kind_${e.kind}`)} ${time(e.started_at)}`, e.recipient, `${t("room")} ${e.room}`]
+      .filter(Boolean).join(" · ");
   }
 
   // Place for the look-in button (built by central/static/lookin.js): hidden until that script takes it over.
@@ -130,6 +224,7 @@
     button.hidden = true;
     button.textContent = t("look_in");
     Object.assign(button.dataset, { reason: "event", eventId: e.id, eventKind: e.kind, node: e.node, room: e.room,
+      person: e.recipient || "", what: `${t(`kind_${e.kind}`)} ${time(e.started_at)}`, subject: subjectOf(e),
       lookinAllowed: String(offer.allowed), lookinWhy: offer.code });
     return button;
   }
@@ -309,6 +404,12 @@
     setConnection(null);
     show(false);
   });
+
+  document.querySelectorAll("#feed-filter [data-view]").forEach((button) => button.addEventListener("click", () => {
+    view.mode = button.dataset.view;
+    render();
+  }));
+  $("feed-room").addEventListener("change", (ev) => { view.room = ev.target.value; render(); });
 
   $("lang").addEventListener("click", () => {
     lang = lang === "sv" ? "en" : "sv";

@@ -1,7 +1,10 @@
 // Look-ins ("Titta in"): the console's half of a WebRTC look-in. Media goes from the camera node straight to this
 // page; central only relays the offer and answer. Buttons with class `lookin-button` (made by console.js and
 // tonight.js, hidden until this script runs) carry the reason: data-reason="event" + data-event-id, or
-// data-reason="scheduled" + data-recipient-id + data-slot-at. One look-in at a time; it ends by itself.
+// data-reason="scheduled" + data-recipient-id + data-slot-at, and what the dialog names: data-person, data-room,
+// data-what (the event or check-in) and data-subject (what documenting it is about). One look-in at a time; it ends
+// by itself, when staff close it, when the page is left (a pagehide beacon) or when its connection drops. Once a
+// picture was shown, its end opens the outcome dialog (central/static/tonight.js) for the same reason at once.
 "use strict";
 (() => {
   const CONNECT_TIMEOUT_MS = 10000;   // no picture by then: "camera not reachable - visit in person"
@@ -47,6 +50,7 @@
         const why = document.createElement("span");
         why.className = "lookin-why";
         why.textContent = whyNot(button.dataset.lookinWhy);
+        why.title = why.textContent;  // one line on the card; the whole reason on hover
         button.after(why);
       }
     });
@@ -68,6 +72,7 @@
     box.setAttribute("aria-labelledby", "lookin-heading");
     box.innerHTML = `
       <h2 id="lookin-heading"></h2>
+      <p id="lookin-reason"></p>
       <video id="lookin-video" autoplay playsinline muted
              style="display:block;width:min(78vw,34rem);max-height:calc(100vh - 16rem);aspect-ratio:4/3;
                     object-fit:contain;background:#000"></video>
@@ -117,10 +122,13 @@
   }
 
   async function open(button) {
-    if (current) await close("closed");
+    if (current) { const old = current; stopMedia(old); await tellCentral(old); }
     const box = dialog();
     const video = box.querySelector("#lookin-video");
-    box.querySelector("#lookin-heading").textContent = `${t("look_in")} · ${button.dataset.room || ""}`.replace(/ · $/, "");
+    const d = button.dataset;
+    box.querySelector("#lookin-heading").textContent = [t("look_in"), d.person, d.room && `${t("room")} ${d.room}`]
+      .filter(Boolean).join(" · ");
+    box.querySelector("#lookin-reason").textContent = d.what ? `${t("lookin_reason")}: ${d.what}` : "";
     box.querySelector("#lookin-close").textContent = t("lookin_close");
     box.querySelector("#lookin-countdown").textContent = "";
     video.srcObject = null;
@@ -128,14 +136,15 @@
     if (!box.open) box.showModal();
 
     const pc = new RTCPeerConnection({ iceServers: await iceServers() });
-    const me = { pc, id: null, timer: null, deadline: 0, closed: false, playing: false };
+    const me = { pc, id: null, timer: null, deadline: 0, closed: false, playing: false, about: documentable(button) };
     current = me;
     pc.addTransceiver("video", { direction: "recvonly" });  // video only: a look-in never carries sound
     pc.addEventListener("track", (ev) => { video.srcObject = ev.streams[0] || new MediaStream([ev.track]); });
     pc.addEventListener("connectionstatechange", () => {
       if (me.closed || !["failed", "closed", "disconnected"].includes(pc.connectionState)) return;
-      // After the picture played, the camera ended it (time is up, consent paused, event acknowledged).
-      if (me.playing) finish(t("lookin_ended")); else fail("lookin_unreachable");
+      // After the picture played, the camera ended it (time is up, consent paused, event acknowledged) or the
+      // connection dropped: central is told either way, so the node stops sending and records the true length.
+      if (me.playing) { tellCentral(me); finish(t("lookin_ended")); } else fail("lookin_unreachable");
     });
     const watchdog = setTimeout(() => { if (!me.playing && !me.closed) fail("lookin_unreachable"); },
       CONNECT_TIMEOUT_MS);
@@ -194,6 +203,38 @@
     finish(known !== `lookin_stopped_${state.why}` ? known : t("lookin_ended"));
   }
 
+  // What the outcome dialog documents after this look-in: the same event, or the same check-in.
+  function documentable(button) {
+    const d = button.dataset;
+    if (d.reason === "event") return { type: "event", eventId: d.eventId, subject: d.subject || d.what || "" };
+    return { type: "checkin", recipientId: Number(d.recipientId), slotAt: d.slotAt, subject: d.subject || "" };
+  }
+
+  function tellCentral(me) {
+    if (me.id && !me.told) {
+      me.told = true;
+      return fetch(`/api/lookins/${me.id}/close`, { method: "POST" }).catch(() => null);
+    }
+    return Promise.resolve(null);
+  }
+
+  // Leaving the page (closing the tab, navigating away, the tablet's browser killed in the background) ends the
+  // look-in at once: a beacon outlives the page. Same origin, with the login cookie, so central's CSRF guard and
+  // login check apply as to the "Stäng" button.
+  window.addEventListener("pagehide", () => {
+    const me = current;
+    if (!me || !me.id || me.told) return;
+    me.told = true;
+    navigator.sendBeacon(`/api/lookins/${me.id}/close`);
+  });
+
+  // The picture was shown: document now, in the outcome dialog, with why the look-in ended.
+  function offerOutcomes(me, notice) {
+    const box = dialog();
+    if (box.open) box.close();
+    document.dispatchEvent(new CustomEvent("nattvakt:document", { detail: { ...me.about, notice } }));
+  }
+
   function stopMedia(me) {
     me.closed = true;
     clearInterval(me.timer);
@@ -204,7 +245,9 @@
   }
 
   function finish(message) {
-    if (current) stopMedia(current);
+    const me = current;
+    if (me) stopMedia(me);
+    if (me && me.playing) { offerOutcomes(me, message); return; }
     const box = dialog();
     box.querySelector("#lookin-status").textContent = message;
     box.dataset.state = "ended";
@@ -212,17 +255,18 @@
   }
 
   function fail(key) {
-    const me = current;
-    if (me && me.id) fetch(`/api/lookins/${me.id}/close`, { method: "POST" }).catch(() => null);
+    if (current) tellCentral(current);
     finish(t(key));
   }
 
+  // Staff close it ("Stäng", Escape) or its time is up.
   async function close(why) {
     const me = current;
     if (!me) { const box = dialog(); if (box.open) box.close(); return; }
     stopMedia(me);
-    if (me.id) await fetch(`/api/lookins/${me.id}/close`, { method: "POST" }).catch(() => null);
-    if (why === "max_duration") finish(t("lookin_ended"));
+    await tellCentral(me);
+    if (me.playing) offerOutcomes(me, t("lookin_ended"));
+    else if (why === "max_duration") finish(t("lookin_ended"));
     else { const box = dialog(); if (box.open) box.close(); }
   }
 

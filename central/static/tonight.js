@@ -71,14 +71,14 @@
       note.textContent = slot.outcome.note;
       li.append(note);
     }
+    const subject = `${label} ${when(slot.slot_at)} · ${recipient.name} · ${t("room")} ${recipient.room}`;
     if (slot.state !== "done" && slot.state !== "skipped") {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "document-button";
       button.textContent = t("document");
       button.addEventListener("click", () => open({
-        type: "checkin", recipientId: recipient.id, slotAt: slot.slot_at,
-        subject: `${label} ${when(slot.slot_at)} · ${recipient.name} · ${t("room")} ${recipient.room}`,
+        type: "checkin", recipientId: recipient.id, slotAt: slot.slot_at, subject,
       }));
       li.append(button);
     }
@@ -89,6 +89,7 @@
     look.hidden = true;
     look.textContent = t("look_in");
     Object.assign(look.dataset, { reason: "scheduled", recipientId: String(recipient.id), slotAt: slot.slot_at,
+      room: recipient.room, person: recipient.name, what: `${label} ${when(slot.slot_at)}`, subject,
       state: slot.state, lookinAllowed: String(slot.lookin.allowed), lookinWhy: slot.lookin.code });
     li.append(look);
     return li;
@@ -115,7 +116,7 @@
     }
     $("outcome-subject").textContent = draft.subject;
     $("outcome-note").value = draft.note;
-    $("outcome-status").textContent = "";
+    $("outcome-status").textContent = subject.notice || "";  // e.g. why the look-in before it ended
     buildChoices();
     const dialog = $("outcome-dialog");
     if (!dialog.open) dialog.showModal();
