@@ -35,3 +35,21 @@ def load_budgets(section: str, stages: tuple[str, ...], path: Path = BUDGETS_PAT
                 raise BudgetError(f"budget {section}.{stage}.{statistic} must be a positive number, got {value!r}")
             budgets[stage][statistic] = float(value)
     return budgets
+
+
+def load_limits(section: str, stage: str, keys: tuple[str, ...], path: Path = BUDGETS_PATH) -> dict[str, float]:
+    """Limits of `[section.stage]` that are not latencies (a share of a core, a share of a frame rate): each of
+    `keys` must be there, a positive number, and nothing else may be."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BudgetError(f"cannot read budgets from {str(path)!r}: {exc}") from exc
+    table = document.get(section, {}).get(stage)
+    if not isinstance(table, dict):
+        raise BudgetError(f"{str(path)!r} has no [{section}.{stage}] budgets")
+    if set(table) != set(keys):
+        raise BudgetError(f"[{section}.{stage}] must set exactly {', '.join(keys)}; it sets {', '.join(table)}")
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise BudgetError(f"budget {section}.{stage}.{key} must be a positive number, got {value!r}")
+    return {key: float(table[key]) for key in keys}

@@ -31,10 +31,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def consent_terms() -> dict[str, Any]:
-    """Consent for a bench recipient: event look-ins and a check-in window around now, pixelated, 60 s at most."""
+def consent_terms(level: str = "pixelate") -> dict[str, Any]:
+    """Consent for a bench recipient: event look-ins and a check-in window around now, at `level`, 60 s at most."""
     start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     now_local = datetime.now(ZoneInfo("Europe/Stockholm"))
     return {"given_by": [{"role": "recipient", "name": "Bench"}], "given_at": start, "valid_from": start,
             "scope": {"scheduled": [{"at": f"{now_local:%H:%M}", "window_min": 20}], "event_kinds": ["on_floor"],
-                      "privacy_level": "pixelate", "max_lookin_s": 60}}
+                      "privacy_level": level, "max_lookin_s": 60}}

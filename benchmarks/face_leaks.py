@@ -23,7 +23,7 @@ import numpy.typing as npt
 from benchmarks.footage import OPENCV_DATA, STILLS_WITH_FACES, VTEST, gmdcsa24_clips, read_frames
 from benchmarks.results import BenchResult, Figure
 from nattvakt.types import PRIVACY_LEVELS
-from privacy import PrivacyFilter, RawFrame
+from privacy import OutgoingFrame, PrivacyFilter, RawFrame
 from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 
 CHECK_WIDTH = 640
@@ -54,6 +54,15 @@ class LeakCounts:
 
 def faces_in(detector: FaceDetector, pixels: Pixels) -> list[FaceBox]:
     return detector.detect(pixels, CHECK_WIDTH, CHECK_SCORE)
+
+
+def as_shown(frame: OutgoingFrame) -> Pixels:
+    """The outgoing frame as a viewer shows it: scaled (bilinear, as a browser's video element) up to the camera
+    frame it came from, so that faces are looked for at the size staff see and in the hidden boxes' pixels."""
+    height, width = frame.source_shape
+    if frame.shape == (height, width):
+        return np.ascontiguousarray(frame.pixels)
+    return cast(Pixels, cv2.resize(frame.pixels, (width, height), interpolation=cv2.INTER_LINEAR))
 
 
 def exposed(face: FaceBox, hidden: Iterable[Box], shape: tuple[int, int]) -> bool:
@@ -89,7 +98,7 @@ def measure(frames: Iterable[Pixels], *, every: int, outgoing: bool = True) -> L
         counts.checked += 1
         counts.raw += bool(faces_in(detector, pixels))
         tiered: list[tuple[str, Pixels, tuple[Box, ...]]] = [("private", private.pixels, private.face_boxes)]
-        tiered += [(level, out.pixels, out.hidden_boxes) for level, out in outs.items()]
+        tiered += [(level, as_shown(out), out.hidden_boxes) for level, out in outs.items()]
         for tier, out_pixels, hidden in tiered:
             found = faces_in(detector, out_pixels)
             counts.found[tier] += bool(found)

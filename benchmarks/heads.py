@@ -34,12 +34,12 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 import cv2
 import numpy as np
 
 from benchmarks.budgets import BUDGETS_PATH
+from benchmarks.face_leaks import as_shown
 from benchmarks.fall_footage import VARIANTS, FallClip, Variant, apply_variant, clip_fps, fall_clips
 from benchmarks.footage import Pixels, read_frames
 from benchmarks.results import BenchResult, Figure
@@ -161,7 +161,7 @@ def run_clip(task: tuple[FallClip, Variant, list[HeadLabel], int]) -> ClipHeads:
         if label is not None:
             heads.append(label.box)
         for level, out in outs.items():
-            picture = np.ascontiguousarray(out.pixels)
+            picture = as_shown(out)
             found = [f for width in CHECK_WIDTHS for f in faces.detect(picture, width, CHECK_SCORE)]
             on_head = [f for f in found if any(_centre_in(f, h) for h in heads)]
             if found:
@@ -171,7 +171,7 @@ def run_clip(task: tuple[FallClip, Variant, list[HeadLabel], int]) -> ClipHeads:
                 x2, y2 = min(shape[1], int(f.x2) + 8), min(shape[0], int(f.y2) + 8)
                 if x2 > x1 and y2 > y1:
                     pair = np.hstack([pixels[y1:y2, x1:x2], picture[y1:y2, x1:x2]])
-                    result.crops.append((f"{clip.name}-{index}-{level}-{f.score:.2f}", cast(Pixels, pair)))
+                    result.crops.append((f"{clip.name}-{index}-{level}-{f.score:.2f}", pair))
     return result
 
 

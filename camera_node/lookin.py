@@ -37,13 +37,12 @@ class LookinService:
 
     def __init__(
         self, node_id: str, consent: ConsentCheck, tap: OutgoingTap, report: Callable[[Started | Stopped], None], *,
-        fps: float, max_viewers: int = 1, ice_timeout_s: float = 10.0, rtc: RTCConfiguration | None = None,
+        max_viewers: int = 1, ice_timeout_s: float = 10.0, rtc: RTCConfiguration | None = None,
     ) -> None:
         self._node_id = node_id
         self._consent = consent
         self._tap = tap
         self._report = report
-        self._fps = fps
         self._max_viewers = max_viewers
         self._ice_timeout_s = ice_timeout_s
         self._rtc = rtc
@@ -80,7 +79,7 @@ class LookinService:
         level = stronger_level(decision.level, offer.level) if offer.level else decision.level
         max_s = min(decision.max_duration.total_seconds(), offer.max_duration_s)
         session = LookinSession(
-            offer, level, max_s, check=lambda: self._decide(offer), tap=self._tap, fps=self._fps,
+            offer, level, max_s, check=lambda: self._decide(offer), tap=self._tap,
             ice_timeout_s=self._ice_timeout_s, on_report=self._report, on_end=self._ended, rtc=self._rtc,
         )
         self._sessions[offer.lookin_id] = session

@@ -53,7 +53,7 @@ class LookinRuntime:
 
     def __init__(
         self, node_id: str, room: str, consent: ConsentSink, pipeline: FramePipeline, url: str,
-        token: Callable[[], str | None], *, fps: float, max_viewers: int = 1, ice_timeout_s: float = 10.0,
+        token: Callable[[], str | None], *, max_viewers: int = 1, ice_timeout_s: float = 10.0,
         ice_servers: Sequence[IceServer] = (), zones: ZonesSink | None = None,
     ) -> None:
         self._node_id = node_id
@@ -67,7 +67,7 @@ class LookinRuntime:
                          credential=server.credential.get_secret_value() if server.credential else None)
             for server in ice_servers
         ])
-        self.service = LookinService(node_id, consent, self.tap, self._report, fps=fps, max_viewers=max_viewers,
+        self.service = LookinService(node_id, consent, self.tap, self._report, max_viewers=max_viewers,
                                      ice_timeout_s=ice_timeout_s, rtc=rtc)
         self._max_viewers = max_viewers
         self.channel = ControlChannel(url, self._hello, token, self._handle)
@@ -77,7 +77,7 @@ class LookinRuntime:
                  zones: ZonesSink | None = None) -> LookinRuntime:
         cfg = settings.node
         return cls(cfg.node_id, cfg.room, consent, pipeline, control_url(settings), lambda: node_token(settings),
-                   fps=cfg.fps, max_viewers=cfg.lookin_max_viewers, ice_timeout_s=cfg.lookin_ice_timeout_s,
+                   max_viewers=cfg.lookin_max_viewers, ice_timeout_s=cfg.lookin_ice_timeout_s,
                    ice_servers=cfg.ice_servers, zones=zones)
 
     def _hello(self) -> Hello:

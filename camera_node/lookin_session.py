@@ -37,7 +37,7 @@ class LookinSession:
 
     def __init__(
         self, offer: Offer, level: PrivacyLevel, max_duration_s: float, *, check: Callable[[], Decision],
-        tap: OutgoingTap, fps: float, ice_timeout_s: float, on_report: Callable[[Started | Stopped], None],
+        tap: OutgoingTap, ice_timeout_s: float, on_report: Callable[[Started | Stopped], None],
         on_end: Callable[[LookinSession], None], rtc: RTCConfiguration | None = None,
     ) -> None:
         self.offer = offer
@@ -50,7 +50,7 @@ class LookinSession:
         self._on_report = on_report
         self._on_end = on_end
         self._pc = RTCPeerConnection(rtc or RTCConfiguration(iceServers=[]))
-        self._track = OutgoingTrack(asyncio.get_running_loop(), fps, self._allowed_now, self._sent)
+        self._track = OutgoingTrack(asyncio.get_running_loop(), self._allowed_now, self._sent)
         self._token: int | None = None
         self._guard: asyncio.Task[None] | None = None
         self._began = time.monotonic()

@@ -59,7 +59,7 @@ async def run_node(settings: Settings) -> None:
         timings=timings,
     )
     gate = PauseGate(consent.decide, publisher.submit, cfg.node_id)  # a paused room's detections stay here
-    pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, gate, event))
+    pipeline = FramePipeline(capture, processor, emit=lambda event: _call_soon(loop, gate, event), fps=cfg.fps)
     parts = NodeParts(cfg.node_id, capture, pipeline, publisher, detection, cfg.perception_enabled, gate)
     health = (
         HealthServer(create_health_app(lambda: node_status(parts)), cfg.health_host, cfg.health_port)

@@ -1,5 +1,8 @@
 """The per-frame pipeline thread: raw frame → private frame (+ perception) → motion → events (→ care rules).
 
+It takes the camera's frames at the node's rate (`camera_node.frame_pacer`), and while a look-in is open makes the
+outgoing frame of each frame it takes.
+
 Every stage is timed with `time.perf_counter` (monotonic; the wait for a frame is not a
 stage) into `StageTimings`, which the node's health endpoint reports as p50/p99.
 """
@@ -17,6 +20,7 @@ import numpy.typing as npt
 
 from camera_node.capture import CaptureThread
 from camera_node.faults import CameraFaultMonitor
+from camera_node.frame_pacer import FramePacer
 from camera_node.lookin_tap import OutgoingTap
 from camera_node.motion import MotionDetector, MotionResult
 from camera_node.motion_events import MotionEventRule, light_change_events
@@ -119,10 +123,13 @@ class FrameProcessor:
 class FramePipeline:
     """Runs in its own thread because every stage is CPU work; hands events to `emit`."""
 
-    def __init__(self, capture: CaptureThread, processor: FrameProcessor, emit: Callable[[Event], None]) -> None:
+    def __init__(self, capture: CaptureThread, processor: FrameProcessor, emit: Callable[[Event], None], *,
+                 fps: float | None = None) -> None:
         self._capture = capture
         self.processor = processor
         self._emit = emit
+        self._pacer = FramePacer(fps) if fps is not None else None
+        """The node's rate (`node.fps`); None takes every frame the camera gives (tests that drive a paced source)."""
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="frame pipeline", daemon=True)
         self.processed = 0
@@ -146,6 +153,10 @@ class FramePipeline:
             now = time.monotonic()
             if raw is None:
                 events = self.processor.no_frame(now, self._capture.problem)
+            elif self._pacer is not None and not self._pacer.take(raw.captured_at):
+                self.processor.timings.count("paced")  # a camera faster than the node: this frame is not needed
+                del raw
+                continue
             else:
                 start = self.processor.clock()
                 try:

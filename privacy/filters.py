@@ -5,7 +5,7 @@ the raw frame, handed on as boxes and keypoints only; (b) the private tier that 
 `privacy.heads`) and faces (CenterFace at ~320 px) mosaicked, boxes held across frames, then a light σ2 blur; and
 (c) only when something must leave the process, the outgoing tier: every head found from this frame's keypoints,
 from faces at a higher resolution, from the previous frame (a head that moves fast is hidden along its path) and
-from held boxes, then the stronger level consent sets.
+from held boxes, then the stronger level consent sets, made at the size that level needs (`privacy.levels`).
 
 The face detector is amortised to fit the budget: it runs every `idle_every` frames, and every `busy_every`
 frames while the picture changes; `privacy.hold` keeps boxes in between. Perception runs when the caller (the
@@ -26,7 +26,19 @@ from privacy.faces import FaceBox, FaceDetector, shared_face_detector
 from privacy.frames import _SEAL, OutgoingFrame, Pixels, PrivateFrame, RawFrame
 from privacy.heads import HeadPolicy, head_region
 from privacy.hold import BoxHold, HoldPolicy
-from privacy.masking import Box, clip_box, fill_boxes, gaussian, mosaic_boxes, pixelate, silhouette, soft_blur, u8
+from privacy.levels import HEAVY_BLUR_CELLS, PIXELATE_CELLS, outgoing_size, search_width
+from privacy.masking import (
+    Box,
+    area_resize,
+    clip_box,
+    fill_boxes,
+    gaussian,
+    mosaic_boxes,
+    pixelate,
+    silhouette,
+    soft_blur,
+    u8,
+)
 from privacy.observations import Perception, PersonObservation
 from privacy.perception import Perceiver, shared_perceiver
 
@@ -54,8 +66,6 @@ class FilterConfig:
     """Mean grey-level change of a 32x24 thumbnail since the last run that counts as 'changing'."""
     hold: HoldPolicy = field(default_factory=HoldPolicy)
     blur_sigma: float = PRIVATE_BLUR_SIGMA
-    outgoing_detect_width: int = 480
-    """The outgoing tier looks harder: every frame, at a higher resolution."""
     head_scale: float = 2.4
     """Outgoing head box relative to the face box (hair, ears, profile)."""
     outgoing_hold: HoldPolicy = field(
@@ -208,7 +218,8 @@ class PrivacyFilter:
         self._follow_shape(raw.shape)
         frame_no = max(0, self.stats.frames - 1)
         self.stats.outgoing_frames += 1
-        found = self._detector.detect(pixels, self.config.outgoing_detect_width, self.config.threshold)
+        # The outgoing tier looks harder: every frame, at the resolution the level needs (`privacy.levels`).
+        found = self._detector.detect(pixels, search_width(levels), self.config.threshold)
         self._outgoing_hold.observe(frame_no, found + self._hold.boxes(frame_no))
         boxes = _to_boxes(self._outgoing_hold.boxes(frame_no), self.config.head_scale, raw.shape, lift=0.25)
         perception, _ = self._perceive(raw, pixels)
@@ -227,7 +238,8 @@ class PrivacyFilter:
         heads = tuple(boxes)
         return {
             level: OutgoingFrame(
-                _apply_level(pixels, list(heads), level), raw.index, raw.captured_at, level, heads, _seal=_SEAL
+                _apply_level(pixels, list(heads), level), raw.index, raw.captured_at, level, heads, raw.shape,
+                _seal=_SEAL,
             )
             for level in levels
         }
@@ -244,13 +256,19 @@ def make_outgoing(raw: RawFrame, level: PrivacyLevel) -> OutgoingFrame:
 
 
 def _apply_level(pixels: Pixels, heads: list[Box], level: PrivacyLevel) -> Pixels:
+    """Heads hidden at the camera's resolution, then the level's transform, made at the level's size
+    (`privacy.levels`): the blurs run on the small picture with σ scaled to it, the same look for a fraction of
+    the work."""
+    size = outgoing_size(level, (pixels.shape[0], pixels.shape[1]))
+    scale = size[1] / pixels.shape[1]
     if level == "faces_hidden":
-        return gaussian(mosaic_boxes(pixels, heads, cells_across=4), 3.0)
+        return gaussian(area_resize(mosaic_boxes(pixels, heads, cells_across=4), size), 3.0 * scale)
     if level == "heavy_blur":
-        return pixelate(gaussian(mosaic_boxes(pixels, heads, cells_across=3), 12.0), 24)
+        small = area_resize(mosaic_boxes(pixels, heads, cells_across=3), size)
+        return pixelate(gaussian(small, 12.0 * scale), HEAVY_BLUR_CELLS)
     if level == "pixelate":
-        return pixelate(mosaic_boxes(pixels, heads, cells_across=3), 40)
-    return silhouette(fill_boxes(pixels, heads, (0, 0, 0)))
+        return pixelate(mosaic_boxes(pixels, heads, cells_across=3), PIXELATE_CELLS, size)
+    return silhouette(fill_boxes(pixels, heads, (0, 0, 0)), size)
 
 
 def _to_boxes(faces: list[FaceBox], scale: float, shape: tuple[int, int], lift: float = 0.0) -> list[Box]:

@@ -100,7 +100,10 @@ class OutgoingFrame:
     level: str
     """Privacy level the frame was made at (as consent set it)."""
     hidden_boxes: tuple[tuple[int, int, int, int], ...] = ()
-    """Head boxes (x, y, w, h) the filter hid before applying the level."""
+    """Head boxes (x, y, w, h) the filter hid before applying the level, in the camera frame's pixels."""
+    source_shape: tuple[int, int] = (0, 0)
+    """(height, width) of the camera frame it was made from: the level's size (`privacy.levels`) is often smaller,
+    and a viewer scales the picture up to this."""
     _seal: _Seal = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:

@@ -60,19 +60,30 @@ def soft_blur(pixels: Pixels, sigma: float) -> Pixels:
     return u8(cv2.blur(cv2.blur(pixels, (width, width)), (width, width)))
 
 
-def pixelate(pixels: Pixels, cells_across: int) -> Pixels:
-    """Whole frame as a mosaic `cells_across` cells wide."""
+def area_resize(pixels: Pixels, size: tuple[int, int]) -> Pixels:
+    """`pixels` at `size` (height, width), each output pixel the mean of the area it covers (a low-pass, no alias)."""
+    if pixels.shape[:2] == size:
+        return pixels
+    return u8(cv2.resize(pixels, (size[1], size[0]), interpolation=cv2.INTER_AREA))
+
+
+def pixelate(pixels: Pixels, cells_across: int, size: tuple[int, int] | None = None) -> Pixels:
+    """Whole frame as a mosaic `cells_across` cells wide, at `size` (height, width; default the frame's)."""
     h, w = pixels.shape[:2]
+    out_h, out_w = size or (h, w)
     cells_down = max(1, round(cells_across * h / w))
     small = cv2.resize(pixels, (cells_across, cells_down), interpolation=cv2.INTER_AREA)
-    return u8(cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST))
+    return u8(cv2.resize(small, (out_w, out_h), interpolation=cv2.INTER_NEAREST))
 
 
-def silhouette(pixels: Pixels) -> Pixels:
-    """Soft edges of a coarse mosaic, grey on black: where things are, not who."""
-    grey = cv2.cvtColor(pixelate(pixels, 48), cv2.COLOR_BGR2GRAY)
-    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), 3.0), 20, 60)
-    out = np.zeros_like(pixels)
+def silhouette(pixels: Pixels, size: tuple[int, int] | None = None) -> Pixels:
+    """Soft edges of a coarse mosaic, grey on black, at `size` (height, width; default the frame's): where things
+    are, not who."""
+    out_h, out_w = size or pixels.shape[:2]
+    grey = cv2.cvtColor(pixelate(pixels, 48, (out_h, out_w)), cv2.COLOR_BGR2GRAY)
+    sigma = 3.0 * out_w / pixels.shape[1]  # the same blur relative to the picture at any size
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (0, 0), sigma), 20, 60)
+    out = np.zeros((out_h, out_w, 3), np.uint8)
     out[edges > 0] = (200, 200, 200)
     return out
 

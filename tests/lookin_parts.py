@@ -70,7 +70,7 @@ def camera(node_id: str, source: str, fps: float = 10.0) -> Iterator[FramePipeli
     processor = FrameProcessor(PrivacyFilter(), MotionDetector(), MotionEventRule(room, 3.0),
                                CameraFaultMonitor(room, 30.0), room)
     events: list[Event] = []
-    pipeline = FramePipeline(capture, processor, emit=events.append)
+    pipeline = FramePipeline(capture, processor, emit=events.append, fps=fps)
     capture.start()
     pipeline.start()
     try:

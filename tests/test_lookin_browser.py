@@ -23,6 +23,7 @@ from nattvakt.consent_transport import copy_key
 from nattvakt.events import Event, Severity
 from nattvakt.redis_server import RedisServer, free_port
 from nattvakt.settings import Settings
+from privacy.levels import OUTGOING_WIDTH
 from tests.accessibility import assert_accessible
 from tests.browser import NEEDS_CHROMIUM, SCREENSHOTS, chromium
 from tests.lookin_parts import face_clip
@@ -125,7 +126,8 @@ def test_staff_click_look_in_and_see_the_private_picture(site: Site, browser: Br
     first_ms = page.evaluate("() => performance.now() - window.__clicked")
     print(f"Chromium: video playing {first_ms:.0f} ms after the click")
     counted = video.evaluate(COUNT_FRAMES)
-    assert counted["frames"] >= 10 and counted["width"] == 640, counted
+    # Sent at the size heavy_blur needs (`privacy.levels`); the video element scales it up.
+    assert counted["frames"] >= 10 and counted["width"] == OUTGOING_WIDTH["heavy_blur"], counted
     expect(page.locator("#lookin-status")).to_have_text("Direktbild, integritetsskyddad")
     expect(page.locator("#lookin-countdown")).to_contain_text("s kvar")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,11 @@ from camera_node.lookin import LookinService
 from camera_node.lookin_tap import OutgoingTap
 from nattvakt.events import Event
 from nattvakt.lookin_protocol import Answer, Offer, Refused, Started, Stopped
-from nattvakt.types import Action
+from nattvakt.types import PRIVACY_LEVELS, Action, PrivacyLevel
 from privacy.consent_signing import derive_node_key, sign_copy
 from privacy.faces import shared_face_detector
 from privacy.frames import OutgoingFrame
+from privacy.levels import outgoing_size
 from tests.lookin_parts import MASTER, Viewer, camera, consent, face_clip, publish_copy
 
 NODE = "node-look"
@@ -56,17 +57,17 @@ async def node(redis_url: str, tmp_path: Path) -> AsyncIterator[NodeUnderTest]:
     with camera(NODE, str(face_clip())) as pipeline:
         tap = OutgoingTap()
         pipeline.outgoing = tap
-        service = LookinService(NODE, watcher, tap, reports.append, fps=10.0, max_viewers=1, ice_timeout_s=5.0)
+        service = LookinService(NODE, watcher, tap, reports.append, max_viewers=1, ice_timeout_s=5.0)
         yield NodeUnderTest(service, watcher, tap, reports, redis_url)
         await asyncio.wait_for(service.stop(), 10)
     await watcher.stop()
 
 
 def offer(sdp: str, *, action: Action = Action.EVENT_LOOKIN, reason: str = "on_floor", max_s: float = 30.0,
-          lookin_id: str | None = None) -> Offer:
+          lookin_id: str | None = None, level: PrivacyLevel = "pixelate") -> Offer:
     return Offer(lookin_id=lookin_id or str(ULID()), sdp=sdp, action=action, reason=reason,
                  event_id="01JEVENT00000000000000000A" if action == Action.EVENT_LOOKIN else None,
-                 level="pixelate", max_duration_s=max_s, staff="nils")
+                 level=level, max_duration_s=max_s, staff="nils")
 
 
 async def open_stream(node: NodeUnderTest, viewer: Viewer, **kw: object) -> tuple[Answer, float]:
@@ -102,6 +103,33 @@ async def test_private_frames_arrive_within_a_second_and_show_no_face(node: Node
     assert best < 12.0, f"received frame differs from every outgoing frame by {best:.1f} grey levels on average"
     detector = shared_face_detector()
     assert sum(len(faces_in(detector, frame)) for frame in viewer.frames) == 0
+
+
+async def test_each_level_is_sent_at_its_own_size(node: NodeUnderTest) -> None:
+    """The viewer decodes frames of the size the level needs (`privacy.levels`), not the camera's: a mosaic level
+    carries a few thousand pixels' worth, and the browser scales the picture up."""
+    sizes: dict[str, tuple[int, int]] = {}
+    for level in PRIVACY_LEVELS:
+        await node.give_copy(level=level)
+        viewer = Viewer()
+        try:
+            reply, _first = await open_stream(node, viewer, level=level)
+            made: list[OutgoingFrame] = []
+            token = node.tap.subscribe(level, made.append)
+            for _ in range(200):
+                if made and len(viewer.frames) >= 3:
+                    break
+                await asyncio.sleep(0.05)
+            node.tap.unsubscribe(token)
+            assert reply.level == level and made, level
+            sizes[level] = viewer.frames[-1].shape[:2]
+            assert sizes[level] == made[-1].shape == outgoing_size(level, made[-1].source_shape), level
+        finally:
+            await viewer.close()
+        await asyncio.wait_for(node.service.stop(), 5)
+    camera_pixels = made[-1].source_shape[0] * made[-1].source_shape[1]
+    assert all(h * w <= camera_pixels / 4 for h, w in sizes.values()), sizes
+    assert sizes["pixelate"][0] * sizes["pixelate"][1] < camera_pixels / 10, sizes
 
 
 async def test_node_refuses_without_its_own_consent_even_when_asked_directly(node: NodeUnderTest) -> None:

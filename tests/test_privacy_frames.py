@@ -6,6 +6,7 @@ import pytest
 from camera_node.synthetic import SyntheticScene
 from nattvakt.types import PRIVACY_LEVELS
 from privacy import OutgoingFrame, PrivateFrame, RawFrame, make_outgoing, make_private
+from privacy.levels import outgoing_size
 
 
 def _raw() -> RawFrame:
@@ -40,11 +41,20 @@ def test_private_frame_is_blurred_and_read_only() -> None:
 
 
 @pytest.mark.parametrize("level", PRIVACY_LEVELS)
-def test_outgoing_levels_keep_size_and_lose_detail(level: str) -> None:
+def test_outgoing_levels_are_made_at_their_size_and_lose_detail(level: str) -> None:
     raw = _raw()
     out = make_outgoing(raw, level)  # type: ignore[arg-type]
-    assert out.shape == raw.shape and out.level == level
+    assert out.shape == outgoing_size(level, raw.shape) and out.source_shape == raw.shape  # type: ignore[arg-type]
+    assert out.level == level
     assert len(np.unique(out.pixels.reshape(-1, 3), axis=0)) < 2000
+
+
+def test_outgoing_size_is_the_level_s_width_never_wider_than_the_camera() -> None:
+    assert outgoing_size("pixelate", (480, 640)) == (120, 160)  # 40 cells of 4 px: one cell per VP8 4x4 block
+    assert outgoing_size("heavy_blur", (480, 640)) == (72, 96)
+    assert outgoing_size("faces_hidden", (1080, 1920)) == (180, 320)
+    assert outgoing_size("silhouette", (100, 131)) == (100, 130), "never wider than the camera; even sides"
+    assert all(outgoing_size(level, (480, 640))[1] <= 320 for level in PRIVACY_LEVELS)
 
 
 def test_unknown_level_is_rejected_with_allowed_values() -> None:
