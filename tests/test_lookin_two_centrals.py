@@ -35,6 +35,7 @@ from nattvakt.redis_server import RedisServer, free_port
 from nattvakt.settings import CentralSettings, NodeSettings, Settings
 from tests.lookin_parts import Viewer, camera, face_clip
 from tests.processes import nattvakt_env, spawn, stop, wait_http
+from tests.signed import node_fields
 from tests.tcp_balancer import balancer
 from tests.test_lookin_central import PASSWORD, logged_in, terms
 
@@ -55,7 +56,7 @@ class Pair:
 
     def publish(self, event: Event) -> None:
         client = redis.Redis.from_url(self.settings.redis_url_or_default())
-        client.xadd(self.settings.events_stream, event.to_stream_fields())  # type: ignore[arg-type]
+        client.xadd(self.settings.events_stream, node_fields(self.settings, event))
         client.close()
 
     async def event_listed(self, client: httpx.AsyncClient, event: Event) -> None:

@@ -33,6 +33,7 @@ from privacy.audit import AuditRecord
 from privacy.consent_model import ConsentTerms
 from privacy.faces import shared_face_detector
 from privacy.frames import Pixels
+from privacy.levels import OUTGOING_WIDTH
 from tests.conftest import STAFF_PASSWORD
 from tests.lookin_parts import camera, face_clip
 from tests.test_control_channel import Central
@@ -127,8 +128,10 @@ async def test_ops_get_a_privacy_safe_still_from_the_running_node_and_the_look_i
     jpeg = base64.b64decode(body["image"][len(prefix):])
     decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert decoded is not None
-    still: Pixels = np.asarray(decoded, dtype=np.uint8)
-    assert still.shape[1] <= STILL_MAX_WIDTH and still.shape[0] > 100
+    sent: Pixels = np.asarray(decoded, dtype=np.uint8)
+    # Sent at the size its level carries (privacy.levels), and looked at as the editor shows it: scaled up.
+    assert sent.shape[1] == OUTGOING_WIDTH["heavy_blur"] <= STILL_MAX_WIDTH
+    still: Pixels = np.asarray(cv2.resize(sent, (640, 480), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
 
     faces = shared_face_detector()
     raws = raw_frames(clip, (still.shape[1], still.shape[0]))
