@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import collections
 import contextlib
-import json
 import os
 import secrets
 import subprocess
@@ -34,6 +33,7 @@ import redis.asyncio as aioredis
 
 from benchmarks.budgets import BudgetError, load_budgets
 from benchmarks.children import child_env
+from benchmarks.console_feed import feed_events
 from benchmarks.results import BenchResult
 from benchmarks.scale import SetupError, start_central
 from nattvakt.bus import idempotent_xadd, publish_once
@@ -58,19 +58,10 @@ class Run:
 
 
 async def follow_feed(base: str, cookies: httpx.Cookies, run: Run, ready: asyncio.Event) -> None:
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=httpx.Timeout(10, read=None)) as client, \
-            client.stream("GET", "/api/events/stream") as response:
-        response.raise_for_status()
-        ready.set()
-        kind = ""
-        async for line in response.aiter_lines():
-            if line.startswith("event:"):
-                kind = line[6:].strip()
-            elif line.startswith("data:") and kind == "event":
-                received = time.time()
-                details = json.loads(line[5:])["event"].get("details") or {}
-                if details.get("run") == run.run_id:
-                    run.event_ms.append((received - float(details["t"])) * 1000)
+    async for received, event in feed_events(base, cookies, ready):
+        details = event.get("details") or {}
+        if details.get("run") == run.run_id:
+            run.event_ms.append((received - float(details["t"])) * 1000)
 
 
 async def publish_events(bus: aioredis.Redis, run: Run, until: float, master: bytes) -> None:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import random
 import secrets
@@ -52,6 +51,7 @@ from pydantic import BaseModel
 
 from benchmarks.budgets import BUDGETS_PATH, BudgetError, load_budgets
 from benchmarks.children import child_env, consent_terms, cpu_seconds, spawn_part
+from benchmarks.console_feed import feed_events
 from benchmarks.results import BenchResult, Figure
 from camera_node.control_channel import ControlChannel
 from camera_node.heartbeat import HeartbeatSender
@@ -275,22 +275,12 @@ async def watch_loop_lag(run: Run) -> None:
 
 async def follow_feed(base: str, cookies: httpx.Cookies, run: Run, ready: asyncio.Event) -> None:
     """Central's server-sent feed as the console follows it; records each bench event's latency."""
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=httpx.Timeout(10, read=None)) as client, \
-            client.stream("GET", "/api/events/stream") as response:
-        response.raise_for_status()
-        ready.set()
-        kind = ""
-        async for line in response.aiter_lines():
-            if line.startswith("event:"):
-                kind = line[6:].strip()
-            elif line.startswith("data:") and kind == "event":
-                received = time.time()
-                event = json.loads(line[5:])["event"]
-                details = event.get("details") or {}
-                if event["id"] in run.seen:
-                    run.seen[event["id"]].set()
-                elif details.get("run") == run.run_id and details.get("measured"):
-                    run.event_ms.append((received - float(details["t"])) * 1000)
+    async for received, event in feed_events(base, cookies, ready):
+        details = event.get("details") or {}
+        if event["id"] in run.seen:
+            run.seen[event["id"]].set()
+        elif details.get("run") == run.run_id and details.get("measured"):
+            run.event_ms.append((received - float(details["t"])) * 1000)
 
 
 async def own_login(base: str) -> httpx.Cookies:
