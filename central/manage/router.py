@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from central.audit import store as audit_store
 from central.consent import service as consent_service
+from central.consent.models import Recipient
 from central.dependencies import SESSION_COOKIE, DbDep, SettingsDep
 from central.i18n import Lang, pick_lang
 from central.lookins.hub import NodeUnavailableError
@@ -144,14 +145,20 @@ def _consent_form(consent: Consent | None, home: str) -> dict[str, Any]:
     return form
 
 
-@router.get("/recipients/{recipient_id}")
-def recipient(recipient_id: int, page: PageDep, db: DbDep, settings: SettingsDep) -> Response:
+def _managed_recipient(page: Page, db: Session, recipient_id: int) -> Recipient | Response:
+    """The recipient a manager's page is about, or the page saying why not (not a manager, or no such recipient)."""
     if (refused := page.refusal(NURSE)) is not None:
         return refused
     try:
-        person = consent_service.get_recipient(db, recipient_id)
+        return consent_service.get_recipient(db, recipient_id)
     except consent_service.NotFoundError:
         return page.html("manage_denied.html", 404, wanted=())
+
+
+@router.get("/recipients/{recipient_id}")
+def recipient(recipient_id: int, page: PageDep, db: DbDep, settings: SettingsDep) -> Response:
+    if isinstance(person := _managed_recipient(page, db, recipient_id), Response):
+        return person
     now = datetime.now(UTC)
     consent = consent_service.current_consent(db, recipient_id)
     return page.html(
@@ -241,12 +248,8 @@ def still(node_id: NodeId, page: PageDep, db: DbDep, request: Request) -> Respon
 def access_card(recipient_id: int, request: Request, page: PageDep, db: DbDep) -> Response:
     """Issue (or replace) the recipient's personal code and show it once, as a printable card with a QR code of the
     link; the previous code stops working. The code is not stored, so this page cannot be shown again."""
-    if (refused := page.refusal(NURSE)) is not None:
-        return refused
-    try:
-        person = consent_service.get_recipient(db, recipient_id)
-    except consent_service.NotFoundError:
-        return page.html("manage_denied.html", 404, wanted=())
+    if isinstance(person := _managed_recipient(page, db, recipient_id), Response):
+        return person
     code = consent_service.issue_access_code(db, recipient_id, page.staff.username if page.staff else "")
     link = f"{str(request.base_url).rstrip('/')}/p/{code}"
     qr = Markup(segno.make(link, error="m").svg_inline(scale=5, dark="#000", light="#fff"))  # segno's own markup
@@ -264,12 +267,8 @@ def staff_page(page: PageDep, db: DbDep) -> Response:
 @router.get("/recipients/{recipient_id}/consent-summary")
 def consent_summary(recipient_id: int, page: PageDep, db: DbDep, settings: SettingsDep) -> Response:
     """The current consent in plain words, to print and give to the recipient."""
-    if (refused := page.refusal(NURSE)) is not None:
-        return refused
-    try:
-        person = consent_service.get_recipient(db, recipient_id)
-    except consent_service.NotFoundError:
-        return page.html("manage_denied.html", 404, wanted=())
+    if isinstance(person := _managed_recipient(page, db, recipient_id), Response):
+        return person
     consent = consent_service.current_consent(db, recipient_id)
     if consent is None:
         return page.html("manage_denied.html", 404, wanted=())
