@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from nattvakt.settings import Settings
@@ -52,10 +53,15 @@ def master_key(settings: Settings, *, create: bool) -> bytes | None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode()
+    # Written whole under a private name, then linked into place: link never replaces a file, so an instance
+    # starting at the same moment sees no key file or the whole one, never one created but not yet written.
+    fd, draft = tempfile.mkstemp(prefix=f".{KEY_FILE_NAME}.", dir=path.parent)  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        os.link(draft, path)
     except FileExistsError:  # another central instance made it first
         return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
+    finally:
+        os.unlink(draft)
     return key
