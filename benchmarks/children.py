@@ -26,6 +26,16 @@ def spawn_part(args: list[str], env: dict[str, str], log: Path) -> subprocess.Po
                             stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
 
 
+def stop_part(process: subprocess.Popen[bytes], wait_s: float = 15.0) -> None:
+    """Ask a part to stop (it saves and closes); kill it if it has not within `wait_s`."""
+    process.terminate()
+    try:
+        process.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -19,7 +19,6 @@ import collections
 import contextlib
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ import numpy as np
 import redis.asyncio as aioredis
 
 from benchmarks.budgets import BudgetError, load_budgets
-from benchmarks.children import child_env
+from benchmarks.children import child_env, stop_part
 from benchmarks.console_feed import feed_events
 from benchmarks.results import BenchResult
 from benchmarks.scale import SetupError, start_central
@@ -168,12 +167,7 @@ def _run(tmp: Path, rate: float, addresses: int, seconds: float) -> Run:
         try:
             return asyncio.run(measure(base, server.url, master.encode(), rate, addresses, seconds))
         finally:
-            central.terminate()
-            try:
-                central.wait(15)
-            except subprocess.TimeoutExpired:
-                central.kill()
-                central.wait()
+            stop_part(central)
     finally:
         server.stop()
 

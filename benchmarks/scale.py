@@ -50,7 +50,7 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel
 
 from benchmarks.budgets import BUDGETS_PATH, BudgetError, load_budgets
-from benchmarks.children import child_env, consent_terms, cpu_seconds, spawn_part
+from benchmarks.children import child_env, consent_terms, cpu_seconds, spawn_part, stop_part
 from benchmarks.console_feed import feed_events
 from benchmarks.results import BenchResult, Figure
 from camera_node.control_channel import ControlChannel
@@ -503,12 +503,7 @@ def _run(tmp: Path, database_url: str, n_nodes: int, seconds: float, profile: st
             return asyncio.run(measure(base, server.url, master.encode(), central.pid, n_nodes, seconds, profile,
                                        consoles))
         finally:
-            central.terminate()
-            try:
-                central.wait(15)
-            except subprocess.TimeoutExpired:
-                central.kill()
-                central.wait()
+            stop_part(central)
     finally:
         server.stop()
 
